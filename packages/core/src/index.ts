@@ -1,0 +1,44 @@
+export { Client } from './client/client.js';
+export type {
+  ActivityContext,
+  ActivityDefinition,
+  ActivityHandler,
+  InputOf,
+  OrchestrationDefinition,
+  OrchestrationHandler,
+  OutputOf,
+} from './definitions.js';
+export { defineActivity, defineOrchestration } from './definitions.js';
+export {
+  ActivityFailedError,
+  ConfigurationError,
+  DurableError,
+  type ErrorCode,
+  InstanceNotFoundError,
+  NondeterminismError,
+  ProviderError,
+  SubOrchestrationFailedError,
+  TimeoutError,
+} from './errors.js';
+export * from './history/index.js';
+export * from './provider/index.js';
+export type {
+  ActivityOptions,
+  ActivityRef,
+  ActivityTask,
+  Awaitable,
+  DurableTask,
+  OrchestrationContext,
+  OrchestrationRef,
+  RaceResult,
+  RetryPolicy,
+  Settled,
+  SubOrchestrationOptions,
+} from './replay/context-api.js';
+export type {
+  PreparedTurn,
+  TurnEngine,
+  TurnExecution,
+  TurnOutcome,
+  TurnResult,
+} from './replay/turn-types.js';

@@ -1,0 +1,28 @@
+export type { Clock } from './clock.js';
+export { isManualClock, ManualClock, systemClock } from './clock.js';
+export type {
+  AbandonOptions,
+  CustomStatusReading,
+  DeleteInstanceResult,
+  ExecutionInfo,
+  ExecutionMetadata,
+  ExecutionStatus,
+  FetchedOrchestrationItem,
+  FetchedWorkItem,
+  InstanceFilter,
+  InstanceInfo,
+  InstanceStats,
+  InstanceTree,
+  KvEntry,
+  OrchestrationAck,
+  OrchestrationItem,
+  Provider,
+  ProviderAdmin,
+  ProviderCapabilities,
+  PruneOptions,
+  PruneResult,
+  QueueDepths,
+  ScheduledActivityIdentifier,
+  SessionFetchConfig,
+  SystemMetrics,
+} from './provider-contract.js';
