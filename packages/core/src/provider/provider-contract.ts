@@ -3,6 +3,10 @@
  * Providers store; they never interpret orchestration semantics. Every timestamp they compare comes
  * from their injected `Clock`. A fetch that returns an item holds a lock the caller must ack or
  * abandon; a fetch that throws holds none. Errors are `ProviderError` with `retryable` set.
+ *
+ * Time: lock expiry, visibility and session leases compare against the injected clock (`options.clock`).
+ * Poll timeouts (`pollTimeoutMs`, `waitForInstanceChange`) are real elapsed time; when the clock is a
+ * `ManualClock`, moving it wakes waiting fetches so they re-check visibility.
  */
 import type { Event } from '../history/events.js';
 import type { DispatcherCapabilityFilter } from '../history/semver.js';
