@@ -1,3 +1,8 @@
+export { DUROXIDE_VERSION } from './version.js';
+
+// --- replay exports (owned by the replay engine work) ---
+
+// --- runtime / client / observability exports (owned by the runtime work) ---
 export { Client } from './client/client.js';
 export type {
   ActivityContext,
