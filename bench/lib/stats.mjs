@@ -1,0 +1,27 @@
+/** Percentile of a numeric sample (nearest-rank). */
+export function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return round(sorted[rank]);
+}
+
+/** Median of a numeric sample. */
+export function median(values) {
+  return percentile(values, 50);
+}
+
+/** Rounds to two decimals for readable JSON. */
+export function round(x) {
+  return x === null || x === undefined ? x : Math.round(x * 100) / 100;
+}
+
+/** Resolves when `predicate()` is truthy, checking every `everyMs`; rejects after `timeoutMs`. */
+export async function waitUntil(predicate, timeoutMs, everyMs = 10) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`waitUntil: timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
