@@ -1,6 +1,6 @@
 import type { FetchedOrchestrationItem, FetchedWorkItem, Provider, TagFilter } from '@duroxide/core';
 import { describe, expect, it } from 'vitest';
-import { activityItem, emptyAck, startedEvent, startItem } from '../builders.js';
+import { activityItem, createInstance, emptyAck, startedEvent, startItem } from '../builders.js';
 import type { ConformanceGroup } from '../describe-conformance.js';
 import { withProvider } from '../harness.js';
 import { completionFor, mustFetchOrch, pokeItem, realDelay, TestScope, timed } from '../helpers-b.js';
@@ -210,6 +210,8 @@ function registerLongPollExtras(options: Parameters<ConformanceGroup>[0]): void 
     withProvider(options, async ({ provider }) => {
       const s = new TestScope('wake-work-ack');
       const a = s.id('orch');
+      // The completion needs an existing instance, or the fetch has no orchestration to deliver it to.
+      await createInstance(provider, a, 30_000);
       const activity = activityItem(a, 1);
       await provider.enqueueForWorker(activity);
       const work = await provider.fetchWorkItem(30_000, 0, null, 'defaultOnly');
