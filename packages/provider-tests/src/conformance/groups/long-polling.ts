@@ -4,6 +4,7 @@ import { activityItem, createInstance, emptyAck, startedEvent, startItem } from 
 import type { ConformanceGroup } from '../describe-conformance.js';
 import { withProvider } from '../harness.js';
 import { completionFor, mustFetchOrch, pokeItem, realDelay, TestScope, timed } from '../helpers-b.js';
+import type { ProviderUnderTest } from '../options.js';
 
 /** The poll timeout duroxide's long-polling tests pass. */
 const POLL_MS = 500;
@@ -146,82 +147,93 @@ async function expectWake<T extends FetchedOrchestrationItem | FetchedWorkItem>(
   return result as T;
 }
 
+/** Long-poll checks beyond duroxide's five, registered from a table so they count apart from duroxide's tests. */
 function registerLongPollExtras(options: Parameters<ConformanceGroup>[0]): void {
   const threshold = options.shortPollThresholdMs;
+  const extras: [name: string, body: (t: ProviderUnderTest) => Promise<void>][] = [
+    [
+      'longpoll_wakes_on_enqueue',
+      async ({ provider }) => {
+        const s = new TestScope('wake-enqueue');
+        const a = s.id('orch');
+        const orch = await expectWake(
+          provider,
+          threshold,
+          (poll) => provider.fetchOrchestrationItem(30_000, poll),
+          () => provider.enqueueForOrchestrator(startItem(a)),
+        );
+        expect(orch.item.instance).toBe(a);
+        const filter = privateTag(s);
+        const work = await expectWake(
+          provider,
+          threshold,
+          (poll) => provider.fetchWorkItem(30_000, poll, null, filter),
+          () => provider.enqueueForWorker(activityItem(a, 1, { tag: s.id('longpoll-tag') })),
+        );
+        expect(work.item.instance).toBe(a);
+      },
+    ],
 
-  it('longpoll_wakes_on_enqueue', () =>
-    withProvider(options, async ({ provider }) => {
-      const s = new TestScope('wake-enqueue');
-      const a = s.id('orch');
-      const orch = await expectWake(
-        provider,
-        threshold,
-        (poll) => provider.fetchOrchestrationItem(30_000, poll),
-        () => provider.enqueueForOrchestrator(startItem(a)),
-      );
-      expect(orch.item.instance).toBe(a);
-      const filter = privateTag(s);
-      const work = await expectWake(
-        provider,
-        threshold,
-        (poll) => provider.fetchWorkItem(30_000, poll, null, filter),
-        () => provider.enqueueForWorker(activityItem(a, 1, { tag: s.id('longpoll-tag') })),
-      );
-      expect(work.item.instance).toBe(a);
-    }));
+    [
+      'longpoll_wakes_on_clock_advance',
+      async ({ provider, clock }) => {
+        const s = new TestScope('wake-clock');
+        const a = s.id('orch');
+        await provider.enqueueForOrchestrator(pokeItem(a), 10_000);
+        await provider.enqueueForOrchestrator(startItem(a), 10_000);
+        const orch = await expectWake(
+          provider,
+          threshold,
+          (poll) => provider.fetchOrchestrationItem(30_000, poll),
+          async () => clock.advance(10_000),
+        );
+        expect(orch.item.instance).toBe(a);
+        expect(orch.item.messages).toHaveLength(2);
+      },
+    ],
 
-  it('longpoll_wakes_on_clock_advance', () =>
-    withProvider(options, async ({ provider, clock }) => {
-      const s = new TestScope('wake-clock');
-      const a = s.id('orch');
-      await provider.enqueueForOrchestrator(pokeItem(a), 10_000);
-      await provider.enqueueForOrchestrator(startItem(a), 10_000);
-      const orch = await expectWake(
-        provider,
-        threshold,
-        (poll) => provider.fetchOrchestrationItem(30_000, poll),
-        async () => clock.advance(10_000),
-      );
-      expect(orch.item.instance).toBe(a);
-      expect(orch.item.messages).toHaveLength(2);
-    }));
+    [
+      'longpoll_wakes_on_orchestration_ack',
+      async ({ provider }) => {
+        const s = new TestScope('wake-orch-ack');
+        const a = s.id('orch');
+        const tag = s.id('longpoll-tag');
+        await provider.enqueueForOrchestrator(startItem(a));
+        const turn = await mustFetchOrch(provider, s.owns, 30_000);
+        const work = await expectWake(
+          provider,
+          threshold,
+          (poll) => provider.fetchWorkItem(30_000, poll, null, { tags: [tag] }),
+          () =>
+            provider.ackOrchestrationItem(
+              turn.lockToken,
+              emptyAck(1, { historyDelta: [startedEvent(a)], workerItems: [activityItem(a, 2, { tag })] }),
+            ),
+        );
+        expect(work.item.id, 'the activity scheduled by the ack').toBe(2);
+      },
+    ],
 
-  it('longpoll_wakes_on_orchestration_ack', () =>
-    withProvider(options, async ({ provider }) => {
-      const s = new TestScope('wake-orch-ack');
-      const a = s.id('orch');
-      const tag = s.id('longpoll-tag');
-      await provider.enqueueForOrchestrator(startItem(a));
-      const turn = await mustFetchOrch(provider, s.owns, 30_000);
-      const work = await expectWake(
-        provider,
-        threshold,
-        (poll) => provider.fetchWorkItem(30_000, poll, null, { tags: [tag] }),
-        () =>
-          provider.ackOrchestrationItem(
-            turn.lockToken,
-            emptyAck(1, { historyDelta: [startedEvent(a)], workerItems: [activityItem(a, 2, { tag })] }),
-          ),
-      );
-      expect(work.item.id, 'the activity scheduled by the ack').toBe(2);
-    }));
-
-  it('longpoll_wakes_on_work_item_ack', () =>
-    withProvider(options, async ({ provider }) => {
-      const s = new TestScope('wake-work-ack');
-      const a = s.id('orch');
-      // The completion needs an existing instance, or the fetch has no orchestration to deliver it to.
-      await createInstance(provider, a, 30_000);
-      const activity = activityItem(a, 1);
-      await provider.enqueueForWorker(activity);
-      const work = await provider.fetchWorkItem(30_000, 0, null, 'defaultOnly');
-      expect(work?.item.instance, 'the test needs its own activity first in the worker queue').toBe(a);
-      const orch = await expectWake(
-        provider,
-        threshold,
-        (poll) => provider.fetchOrchestrationItem(30_000, poll),
-        () => provider.ackWorkItem(work!.lockToken, completionFor(activity)),
-      );
-      expect(orch.item.messages.map((m) => m.kind)).toEqual(['ActivityCompleted']);
-    }));
+    [
+      'longpoll_wakes_on_work_item_ack',
+      async ({ provider }) => {
+        const s = new TestScope('wake-work-ack');
+        const a = s.id('orch');
+        // The completion needs an existing instance, or the fetch has no orchestration to deliver it to.
+        await createInstance(provider, a, 30_000);
+        const activity = activityItem(a, 1);
+        await provider.enqueueForWorker(activity);
+        const work = await provider.fetchWorkItem(30_000, 0, null, 'defaultOnly');
+        expect(work?.item.instance, 'the test needs its own activity first in the worker queue').toBe(a);
+        const orch = await expectWake(
+          provider,
+          threshold,
+          (poll) => provider.fetchOrchestrationItem(30_000, poll),
+          () => provider.ackWorkItem(work!.lockToken, completionFor(activity)),
+        );
+        expect(orch.item.messages.map((m) => m.kind)).toEqual(['ActivityCompleted']);
+      },
+    ],
+  ];
+  for (const [name, body] of extras) it(name, () => withProvider(options, body));
 }
