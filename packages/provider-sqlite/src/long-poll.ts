@@ -1,0 +1,99 @@
+import { performance } from 'node:perf_hooks';
+import { type Clock, isManualClock } from '@duroxide/core';
+import { type CommitNotifier, type Signal, type Subscribe, waitForAny } from './notifier.js';
+
+/** How often a waiting fetch looks for commits made by other processes (file databases only). */
+export const CROSS_PROCESS_CHECK_MS = 50;
+
+/** What a long poll needs from the provider. */
+export interface LongPollHost {
+  /** The injected clock (a `ManualClock` wakes waiters when it moves). */
+  clock: Clock;
+  /** Fired once when the provider closes. */
+  closing: Signal;
+  /** Whether the provider is closed. */
+  isClosed(): boolean;
+  /**
+   * SQLite's `PRAGMA data_version` for file databases (changes when another connection commits), or null
+   * for in-memory databases that no other process can reach.
+   */
+  dataVersion: (() => number) | null;
+}
+
+/** Waits for work without polling: commit signals, clock moves, the next known visibility time. */
+export class LongPoller {
+  constructor(
+    private readonly host: LongPollHost,
+    private readonly notifier: CommitNotifier,
+  ) {}
+
+  /**
+   * Runs `attempt` now and again whenever work may have appeared, until it returns a value or
+   * `pollTimeoutMs` of real time has passed (then null). `nextWake` returns the clock time at which
+   * currently invisible or locked work becomes available.
+   */
+  async poll<T>(
+    channel: Signal,
+    pollTimeoutMs: number,
+    attempt: () => T | null,
+    nextWake: () => number | null,
+  ): Promise<T | null> {
+    const { clock, dataVersion } = this.host;
+    // Read the version before the first attempt so a commit landing in between is never missed.
+    let seenVersion = pollTimeoutMs > 0 ? (dataVersion?.() ?? 0) : 0;
+    const first = attempt();
+    if (first !== null || pollTimeoutMs <= 0) return first;
+    const deadline = performance.now() + pollTimeoutMs;
+    const manual = isManualClock(clock);
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0 || this.host.isClosed()) return null;
+      // A manual clock only moves through advance(), which signals; computed wake-ups are for real clocks.
+      const wake = manual ? null : nextWake();
+      const wakeDelay = wake === null ? Number.POSITIVE_INFINITY : Math.max(0, wake - clock.now()) + 1;
+      const crossProcess = dataVersion ? CROSS_PROCESS_CHECK_MS : Number.POSITIVE_INFINITY;
+      const delay = Math.min(remaining, wakeDelay, crossProcess);
+      const why = await waitForAny(this.subscriptions(channel), delay);
+      if (this.host.isClosed()) return null;
+      if (
+        why === 'timeout' &&
+        delay === crossProcess &&
+        delay < wakeDelay &&
+        delay < remaining &&
+        dataVersion
+      ) {
+        const version = dataVersion();
+        if (version === seenVersion) continue;
+        seenVersion = version;
+      }
+      const result = attempt();
+      if (result !== null) return result;
+    }
+  }
+
+  /** Resolves when a commit touches the instance (or, for files, any other connection commits), or on timeout. */
+  async waitForInstanceChange(instance: string, timeoutMs: number): Promise<void> {
+    if (this.host.isClosed() || !(timeoutMs > 0)) return;
+    const { dataVersion } = this.host;
+    const deadline = performance.now() + timeoutMs;
+    const subs: Subscribe[] = [(l) => this.notifier.onInstance(instance, l), (l) => this.host.closing.on(l)];
+    let seenVersion = dataVersion?.() ?? 0;
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0 || this.host.isClosed()) return;
+      const delay = dataVersion ? Math.min(remaining, CROSS_PROCESS_CHECK_MS) : remaining;
+      const why = await waitForAny(subs, delay);
+      if (why === 'signal' || !dataVersion || this.host.isClosed()) return;
+      const version = dataVersion();
+      if (version !== seenVersion) return;
+      seenVersion = version;
+    }
+  }
+
+  private subscriptions(channel: Signal): Subscribe[] {
+    const subs: Subscribe[] = [(l) => channel.on(l), (l) => this.host.closing.on(l)];
+    const { clock } = this.host;
+    if (isManualClock(clock)) subs.push((l) => clock.onAdvance(l));
+    return subs;
+  }
+}

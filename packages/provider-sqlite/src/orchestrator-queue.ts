@@ -1,0 +1,190 @@
+import { type OrchestratorItem, validateWorkItem, workItemInstance } from '@duroxide/core';
+import type Database from 'better-sqlite3';
+import { checkPayloadSize, invalidInput, invalidLockToken, lockExpired } from './errors.js';
+import type { StoreContext } from './history-store.js';
+
+/** An orchestrator message validated and serialized, ready to insert. */
+export interface EncodedMessage {
+  /** The routing instance (the parent for sub-orchestration results). */
+  instance: string;
+  /** The JSON text. */
+  text: string;
+  /** `fireAtMs` for a `TimerFired`, else null. */
+  fireAtMs: number | null;
+}
+
+/** A queued message row. */
+export interface MessageRow {
+  id: number;
+  work_item: string;
+  attempt_count: number;
+}
+
+/** An instance lock row. */
+export interface LockRow {
+  instance_id: string;
+  locked_until: number;
+}
+
+/** Validates and serializes an orchestrator message; ActivityExecute and oversized items are rejected. */
+export function encodeMessage(operation: string, item: OrchestratorItem, limit: number): EncodedMessage {
+  if (typeof item === 'object' && item !== null && (item as { kind?: unknown }).kind === 'ActivityExecute') {
+    throw invalidInput(
+      operation,
+      'ActivityExecute belongs in the worker queue (use enqueueForWorker), not the orchestrator queue',
+    );
+  }
+  try {
+    validateWorkItem(item, 'orchestrator message');
+  } catch (err) {
+    throw invalidInput(operation, (err as Error).message);
+  }
+  const instance = workItemInstance(item);
+  const text = JSON.stringify(item);
+  checkPayloadSize(operation, `${item.kind} message for instance '${instance}'`, text, limit);
+  return { instance, text, fireAtMs: item.kind === 'TimerFired' ? item.fireAtMs : null };
+}
+
+/** The orchestrator queue (per-instance inbox, timers by delayed visibility) and the instance locks. */
+export class OrchestratorQueue {
+  private readonly insertStmt: Database.Statement<[string, string, number, number]>;
+  private readonly visibleStmt: Database.Statement<[string, number], MessageRow>;
+  private readonly tagStmt: Database.Statement<[string, string, number]>;
+  private readonly deleteIdStmt: Database.Statement<[number]>;
+  private readonly lockStmt: Database.Statement<[string, string, number, number]>;
+  private readonly lockByTokenStmt: Database.Statement<[string], LockRow>;
+  private readonly deleteLockStmt: Database.Statement<[string]>;
+  private readonly renewStmt: Database.Statement<[number, string, number]>;
+  private readonly delayStmt: Database.Statement<[number, string, number]>;
+  private readonly uncountStmt: Database.Statement<[string]>;
+  private readonly untagStmt: Database.Statement<[string]>;
+  private readonly deleteTaggedStmt: Database.Statement<[string]>;
+  private readonly nextWakeStmt: Database.Statement<[{ now: number }], { t: number | null }>;
+  private readonly abandonTx: Database.Transaction<
+    (token: string, delayMs: number, ignore: boolean) => string
+  >;
+
+  constructor(private readonly ctx: StoreContext) {
+    const { db } = ctx;
+    this.insertStmt = db.prepare(
+      `INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at, attempt_count)
+       VALUES (?, ?, ?, ?, 0)`,
+    );
+    this.visibleStmt = db.prepare(
+      `SELECT id, work_item, attempt_count FROM orchestrator_queue
+       WHERE instance_id = ? AND visible_at <= ? ORDER BY id`,
+    );
+    this.tagStmt = db.prepare(
+      `UPDATE orchestrator_queue SET lock_token = ?, attempt_count = attempt_count + 1
+       WHERE instance_id = ? AND visible_at <= ?`,
+    );
+    this.deleteIdStmt = db.prepare('DELETE FROM orchestrator_queue WHERE id = ?');
+    this.lockStmt = db.prepare(
+      `INSERT INTO instance_locks (instance_id, lock_token, locked_until, locked_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (instance_id) DO UPDATE SET lock_token = excluded.lock_token,
+         locked_until = excluded.locked_until, locked_at = excluded.locked_at
+       WHERE instance_locks.locked_until <= excluded.locked_at`,
+    );
+    this.lockByTokenStmt = db.prepare(
+      'SELECT instance_id, locked_until FROM instance_locks WHERE lock_token = ?',
+    );
+    this.deleteLockStmt = db.prepare('DELETE FROM instance_locks WHERE lock_token = ?');
+    this.renewStmt = db.prepare(
+      'UPDATE instance_locks SET locked_until = ? WHERE lock_token = ? AND locked_until > ?',
+    );
+    this.delayStmt = db.prepare(
+      'UPDATE orchestrator_queue SET visible_at = ? WHERE instance_id = ? AND visible_at <= ?',
+    );
+    this.uncountStmt = db.prepare(
+      'UPDATE orchestrator_queue SET attempt_count = MAX(0, attempt_count - 1) WHERE lock_token = ?',
+    );
+    this.untagStmt = db.prepare('UPDATE orchestrator_queue SET lock_token = NULL WHERE lock_token = ?');
+    this.deleteTaggedStmt = db.prepare('DELETE FROM orchestrator_queue WHERE lock_token = ?');
+    this.nextWakeStmt = db.prepare(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > @now
+         UNION ALL
+         SELECT MIN(l.locked_until) AS t FROM instance_locks l WHERE l.locked_until > @now
+           AND EXISTS (SELECT 1 FROM orchestrator_queue q WHERE q.instance_id = l.instance_id))`,
+    );
+    this.abandonTx = db.transaction((token, delayMs, ignore) => {
+      const now = this.ctx.clock.now();
+      const lock = this.lockByToken(token);
+      if (!lock) throw invalidLockToken('abandonOrchestrationItem', token);
+      if (ignore) this.uncountStmt.run(token);
+      this.untagStmt.run(token);
+      if (delayMs > 0) this.delayStmt.run(now + delayMs, lock.instance_id, now);
+      this.deleteLockStmt.run(token);
+      return lock.instance_id;
+    });
+  }
+
+  /**
+   * Releases a lock without committing (expiry is not checked): clears the batch's tags, optionally
+   * un-counts it and hides the instance's visible messages for `delayMs`; returns the instance.
+   */
+  abandon(token: string, delayMs: number, ignoreAttempt: boolean): string {
+    return this.abandonTx.immediate(token, delayMs, ignoreAttempt);
+  }
+
+  /** Extends an unexpired instance lock; an expired or unknown token fails permanently. */
+  renew(token: string, extendForMs: number): void {
+    const now = this.ctx.clock.now();
+    if (this.renewStmt.run(now + extendForMs, token, now).changes === 1) return;
+    const lock = this.lockByToken(token);
+    if (lock) throw lockExpired('renewOrchestrationItemLock', 'Instance', token, lock.locked_until, now);
+    throw invalidLockToken('renewOrchestrationItemLock', token);
+  }
+
+  /**
+   * Inserts a message. Inside an ack a `TimerFired` becomes visible at its `fireAtMs`; on the enqueue path
+   * (`delayMs` given) a timer is never visible before its fire time either.
+   */
+  insert(message: EncodedMessage, now: number, delayMs: number | null): void {
+    let visibleAt = delayMs === null ? now : now + delayMs;
+    if (message.fireAtMs !== null) {
+      visibleAt = delayMs === null ? message.fireAtMs : Math.max(message.fireAtMs, visibleAt);
+    }
+    this.insertStmt.run(message.instance, message.text, visibleAt, now);
+  }
+
+  /** The instance's messages visible at `now`, in queue order. */
+  visibleMessages(instance: string, now: number): MessageRow[] {
+    return this.visibleStmt.all(instance, now);
+  }
+
+  /** Tags the instance's visible messages with the token and counts this delivery. */
+  tagVisible(instance: string, token: string, now: number): void {
+    this.tagStmt.run(token, instance, now);
+  }
+
+  /** Deletes one message. */
+  deleteMessage(id: number): void {
+    this.deleteIdStmt.run(id);
+  }
+
+  /** Takes the instance lock unless a live one exists; returns whether it was taken. */
+  acquireLock(instance: string, token: string, lockedUntil: number, now: number): boolean {
+    return this.lockStmt.run(instance, token, lockedUntil, now).changes === 1;
+  }
+
+  /** The lock held with this token, or undefined. */
+  lockByToken(token: string): LockRow | undefined {
+    return this.lockByTokenStmt.get(token);
+  }
+
+  /** Releases the lock held with this token. */
+  releaseLock(token: string): void {
+    this.deleteLockStmt.run(token);
+  }
+
+  /** Deletes the messages tagged with this token (the batch a turn consumed). */
+  deleteTagged(token: string): void {
+    this.deleteTaggedStmt.run(token);
+  }
+
+  /** The earliest future time at which a message becomes visible or a lock on queued work expires. */
+  nextWake(now: number): number | null {
+    return this.nextWakeStmt.get({ now })?.t ?? null;
+  }
+}

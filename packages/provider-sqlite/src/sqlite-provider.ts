@@ -1,0 +1,368 @@
+import { realpathSync } from 'node:fs';
+import type {
+  AbandonOptions,
+  ActivityCompletedItem,
+  ActivityExecuteItem,
+  ActivityFailedItem,
+  CustomStatusReading,
+  DispatcherCapabilityFilter,
+  Event,
+  FetchedOrchestrationItem,
+  FetchedWorkItem,
+  InstanceStats,
+  OrchestrationAck,
+  OrchestratorItem,
+  Provider,
+  ProviderAdmin,
+  ProviderCapabilities,
+  SessionFetchConfig,
+  TagFilter,
+} from '@duroxide/core';
+import type Database from 'better-sqlite3';
+import { SqliteProviderAdmin } from './admin.js';
+import { checkDuration, closedError, invalidInput, toProviderError } from './errors.js';
+import { HistoryStore, type StoreContext } from './history-store.js';
+import { InstanceRows } from './instance-rows.js';
+import { RAW_ACCESS, type RawAccess } from './internal.js';
+import { KvStore } from './kv-store.js';
+import { LongPoller } from './long-poll.js';
+import { ManagementDeletes } from './management-deletes.js';
+import { ManagementQueries } from './management-queries.js';
+import {
+  acquireNotifier,
+  type CommitEffects,
+  type CommitNotifier,
+  type NotifierHandle,
+  Signal,
+} from './notifier.js';
+import {
+  type DatabaseLocation,
+  parseLocation,
+  type ResolvedSqliteOptions,
+  resolveOptions,
+  type SqliteProviderOptions,
+} from './options.js';
+import { OrchestrationAcker } from './orchestration-ack.js';
+import { OrchestrationFetcher, parseFilter } from './orchestration-fetch.js';
+import { encodeMessage, OrchestratorQueue } from './orchestrator-queue.js';
+import { openDatabase } from './schema.js';
+import { SessionStore } from './sessions.js';
+import { encodeActivity, WorkerQueue } from './worker-queue.js';
+
+/** This package's version, reported as `provider.version`. */
+export const SQLITE_PROVIDER_VERSION = '0.1.0';
+
+/**
+ * The embedded SQLite provider (better-sqlite3). Every contract method runs as one SQLite transaction
+ * (`BEGIN IMMEDIATE` for writes); mutual exclusion between processes comes from the `instance_locks`
+ * table and row lock tokens. Fetches long-poll: same-process commits wake them at once.
+ */
+export class SqliteProvider implements Provider {
+  /** Provider name for diagnostics. */
+  readonly name = 'sqlite';
+  /** Provider version for diagnostics. */
+  readonly version = SQLITE_PROVIDER_VERSION;
+  /** Fetches block up to their poll timeout and return as soon as work is committed. */
+  readonly capabilities: ProviderCapabilities = { longPolling: true };
+  /** Where the database lives (`memory`, or the absolute file path). */
+  readonly location: DatabaseLocation;
+
+  private closed = false;
+  private readonly closing = new Signal();
+  private readonly ctx: StoreContext;
+  private readonly notifierHandle: NotifierHandle;
+  private readonly notifier: CommitNotifier;
+  private readonly poller: LongPoller;
+  private readonly history: HistoryStore;
+  private readonly instances: InstanceRows;
+  private readonly kv: KvStore;
+  private readonly orchestratorQueue: OrchestratorQueue;
+  private readonly fetcher: OrchestrationFetcher;
+  private readonly acker: OrchestrationAcker;
+  private readonly sessions: SessionStore;
+  private readonly workers: WorkerQueue;
+  private readonly queries: ManagementQueries;
+  private readonly admin: SqliteProviderAdmin;
+  private readonly appendTx: Database.Transaction<
+    (instance: string, executionId: number, events: Event[]) => void
+  >;
+  private readonly statsTx: Database.Transaction<(instance: string) => InstanceStats | null>;
+
+  private constructor(db: Database.Database, location: DatabaseLocation, options: ResolvedSqliteOptions) {
+    this.location = location;
+    this.ctx = { db, clock: options.clock, maxPayloadBytes: options.maxPayloadBytes };
+    this.notifierHandle = acquireNotifier(location.kind === 'file' ? realpathSync(location.path) : null);
+    this.notifier = this.notifierHandle.notifier;
+    const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.poller = new LongPoller(
+      {
+        clock: options.clock,
+        closing: this.closing,
+        isClosed: () => this.closed,
+        dataVersion:
+          location.kind === 'file' ? () => (this.closed ? 0 : (dataVersionStmt.get() as number)) : null,
+      },
+      this.notifier,
+    );
+    this.history = new HistoryStore(this.ctx);
+    this.instances = new InstanceRows(this.ctx);
+    this.kv = new KvStore(this.ctx);
+    this.orchestratorQueue = new OrchestratorQueue(this.ctx);
+    this.sessions = new SessionStore(this.ctx);
+    this.workers = new WorkerQueue(this.ctx, this.sessions, this.orchestratorQueue);
+    this.fetcher = new OrchestrationFetcher(
+      this.ctx,
+      this.orchestratorQueue,
+      this.history,
+      this.instances,
+      this.kv,
+    );
+    this.acker = new OrchestrationAcker(
+      this.ctx,
+      this.orchestratorQueue,
+      this.workers,
+      this.history,
+      this.instances,
+      this.kv,
+    );
+    this.queries = new ManagementQueries(this.ctx, this.kv);
+    const deletes = new ManagementDeletes(this.ctx, this.queries);
+    this.admin = new SqliteProviderAdmin(
+      (op, body) => this.run(op, body),
+      this.ctx,
+      this.queries,
+      deletes,
+      this.history,
+    );
+    this.appendTx = db.transaction((instance, executionId, events) => {
+      const encoded = this.history.encodeEvents('appendWithExecution', events);
+      this.history.insertEvents('appendWithExecution', instance, executionId, encoded);
+    });
+    this.statsTx = db.transaction((instance) => this.queries.getInstanceStats(instance));
+  }
+
+  /**
+   * Opens (creating if missing) a database: `sqlite:./app.db`, `sqlite:///abs/app.db`, `sqlite::memory:`
+   * or a bare path. Files use WAL mode; the schema is created or migrated on open.
+   */
+  static async open(urlOrPath: string, options?: SqliteProviderOptions): Promise<SqliteProvider> {
+    const resolved = resolveOptions(options);
+    const location = parseLocation(urlOrPath);
+    return new SqliteProvider(openDatabase(location, resolved.busyTimeoutMs), location, resolved);
+  }
+
+  /** A private in-memory database (gone when closed). */
+  static async inMemory(options?: SqliteProviderOptions): Promise<SqliteProvider> {
+    const resolved = resolveOptions(options);
+    const location: DatabaseLocation = { kind: 'memory' };
+    return new SqliteProvider(openDatabase(location, resolved.busyTimeoutMs), location, resolved);
+  }
+
+  /** Locks the oldest eligible instance's visible batch, waiting up to `pollTimeoutMs` for work. */
+  async fetchOrchestrationItem(
+    lockTimeoutMs: number,
+    pollTimeoutMs: number,
+    filter?: DispatcherCapabilityFilter | null,
+  ): Promise<FetchedOrchestrationItem | null> {
+    const op = 'fetchOrchestrationItem';
+    const { lock, poll, range } = this.run(op, () => ({
+      lock: checkDuration(op, 'lockTimeoutMs', lockTimeoutMs, false),
+      poll: checkDuration(op, 'pollTimeoutMs', pollTimeoutMs),
+      range: parseFilter(op, filter),
+    }));
+    if (range === 'none') return null;
+    return this.poller.poll(
+      this.notifier.orchestratorWork,
+      poll,
+      () => this.run(op, () => this.fetcher.fetch(lock, range)),
+      () => this.run(op, () => this.orchestratorQueue.nextWake(this.ctx.clock.now())),
+    );
+  }
+
+  /** Commits a turn atomically (see the contract); fails as a whole when the lock was lost. */
+  async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
+    this.emit(this.run('ackOrchestrationItem', () => this.acker.ack(lockToken, ack)));
+  }
+
+  /** Releases an orchestration lock without committing. */
+  async abandonOrchestrationItem(lockToken: string, options: AbandonOptions = {}): Promise<void> {
+    const op = 'abandonOrchestrationItem';
+    const instance = this.run(op, () => {
+      const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
+      return this.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
+    });
+    this.emit({ orchestrator: true, worker: false, instances: [instance] });
+  }
+
+  /** Extends an unexpired orchestration lock. */
+  async renewOrchestrationItemLock(lockToken: string, extendForMs: number): Promise<void> {
+    const op = 'renewOrchestrationItemLock';
+    this.run(op, () =>
+      this.orchestratorQueue.renew(lockToken, checkDuration(op, 'extendForMs', extendForMs)),
+    );
+  }
+
+  /** The latest execution's events; empty for an unknown instance. */
+  async read(instance: string): Promise<Event[]> {
+    return this.run('read', () => this.history.readLatest('read', instance));
+  }
+
+  /** One execution's events; empty when absent. */
+  async readWithExecution(instance: string, executionId: number): Promise<Event[]> {
+    return this.run('readWithExecution', () =>
+      this.history.readExecution('readWithExecution', instance, executionId),
+    );
+  }
+
+  /** Appends events verbatim (tests and fault injection); duplicates fail as a whole. */
+  async appendWithExecution(instance: string, executionId: number, events: Event[]): Promise<void> {
+    this.run('appendWithExecution', () => this.appendTx.immediate(instance, executionId, events));
+    this.emit({ orchestrator: false, worker: false, instances: [instance] });
+  }
+
+  /** Queues an orchestrator message visible after `delayMs` (a timer never before its fire time). */
+  async enqueueForOrchestrator(item: OrchestratorItem, delayMs?: number): Promise<void> {
+    const op = 'enqueueForOrchestrator';
+    const instance = this.run(op, () => {
+      const delay = checkDuration(op, 'delayMs', delayMs ?? 0);
+      const message = encodeMessage(op, item, this.ctx.maxPayloadBytes);
+      this.orchestratorQueue.insert(message, this.ctx.clock.now(), delay);
+      return message.instance;
+    });
+    this.emit({ orchestrator: true, worker: false, instances: [instance] });
+  }
+
+  /** Queues an activity, visible now. */
+  async enqueueForWorker(item: ActivityExecuteItem): Promise<void> {
+    const op = 'enqueueForWorker';
+    this.run(op, () =>
+      this.workers.insert(encodeActivity(op, item, this.ctx.maxPayloadBytes), this.ctx.clock.now()),
+    );
+    this.emit({ orchestrator: false, worker: true, instances: [] });
+  }
+
+  /** Locks the oldest eligible activity, waiting up to `pollTimeoutMs` for one. */
+  async fetchWorkItem(
+    lockTimeoutMs: number,
+    pollTimeoutMs: number,
+    session: SessionFetchConfig | null,
+    tagFilter: TagFilter,
+  ): Promise<FetchedWorkItem | null> {
+    const op = 'fetchWorkItem';
+    const { lock, poll } = this.run(op, () => ({
+      lock: checkDuration(op, 'lockTimeoutMs', lockTimeoutMs, false),
+      poll: checkDuration(op, 'pollTimeoutMs', pollTimeoutMs),
+    }));
+    if (tagFilter === 'none') return null;
+    return this.poller.poll(
+      this.notifier.workerWork,
+      poll,
+      () => this.run(op, () => this.workers.fetch(lock, session ?? null, tagFilter)),
+      () => this.run(op, () => this.workers.nextWake(this.ctx.clock.now())),
+    );
+  }
+
+  /** Deletes the locked activity and enqueues its completion, atomically. */
+  async ackWorkItem(
+    lockToken: string,
+    completion: ActivityCompletedItem | ActivityFailedItem | null,
+  ): Promise<void> {
+    const instance = this.run('ackWorkItem', () => this.workers.ack(lockToken, completion ?? null));
+    if (instance !== null) this.emit({ orchestrator: true, worker: false, instances: [instance] });
+  }
+
+  /** Releases an activity lock, optionally delaying and un-counting it. */
+  async abandonWorkItem(lockToken: string, options: AbandonOptions = {}): Promise<void> {
+    const op = 'abandonWorkItem';
+    this.run(op, () => {
+      const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
+      this.workers.abandon(lockToken, delay, options.ignoreAttempt === true);
+    });
+    this.emit({ orchestrator: false, worker: true, instances: [] });
+  }
+
+  /** Extends an unexpired activity lock; fails when the row is gone (the cancellation signal). */
+  async renewWorkItemLock(lockToken: string, extendForMs: number): Promise<void> {
+    const op = 'renewWorkItemLock';
+    this.run(op, () => this.workers.renew(lockToken, checkDuration(op, 'extendForMs', extendForMs)));
+  }
+
+  /** Heartbeats live, non-idle sessions of these owners; returns how many. */
+  async renewSessionLock(ownerIds: string[], extendForMs: number, idleTimeoutMs: number): Promise<number> {
+    const op = 'renewSessionLock';
+    return this.run(op, () => {
+      if (!Array.isArray(ownerIds) || ownerIds.some((o) => typeof o !== 'string')) {
+        throw invalidInput(op, 'ownerIds must be an array of strings');
+      }
+      const extend = checkDuration(op, 'extendForMs', extendForMs);
+      const idle = checkDuration(op, 'idleTimeoutMs', idleTimeoutMs);
+      const now = this.ctx.clock.now();
+      return this.sessions.renew(ownerIds, now + extend, now, idle);
+    });
+  }
+
+  /** Deletes expired sessions with no queued activity; returns how many. */
+  async cleanupOrphanedSessions(_idleTimeoutMs: number): Promise<number> {
+    return this.run('cleanupOrphanedSessions', () => this.sessions.cleanup(this.ctx.clock.now()));
+  }
+
+  /** The custom status when its version is above `lastSeenVersion`. */
+  async getCustomStatus(instance: string, lastSeenVersion: number): Promise<CustomStatusReading | null> {
+    return this.run('getCustomStatus', () => this.instances.getCustomStatus(instance, lastSeenVersion));
+  }
+
+  /** A KV value as clients see it. */
+  async getKvValue(instance: string, key: string): Promise<string | null> {
+    return this.run('getKvValue', () => this.kv.getValue(instance, key));
+  }
+
+  /** Every KV value as clients see it. */
+  async getKvAllValues(instance: string): Promise<Record<string, string>> {
+    return this.run('getKvAllValues', () => this.kv.getAllValues(instance));
+  }
+
+  /** Size figures for the current execution; null when unknown. */
+  async getInstanceStats(instance: string): Promise<InstanceStats | null> {
+    return this.run('getInstanceStats', () => this.statsTx.deferred(instance));
+  }
+
+  /** Resolves when a commit in this process touches the instance, or after `timeoutMs`. */
+  async waitForInstanceChange(instance: string, timeoutMs: number): Promise<void> {
+    await this.poller.waitForInstanceChange(instance, timeoutMs);
+  }
+
+  /** The management capability. */
+  asManagementCapability(): ProviderAdmin {
+    return this.admin;
+  }
+
+  /** Closes the database and wakes waiting fetches (they return null). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.emit();
+    this.notifierHandle.release();
+    this.ctx.db.close();
+  }
+
+  /** Raw access for tests (see `sqliteTestHooks`); not part of the Provider contract. */
+  [RAW_ACCESS](): RawAccess {
+    if (this.closed) throw closedError('rawAccess');
+    return { db: this.ctx.db, notifier: this.notifier };
+  }
+
+  private run<T>(operation: string, body: () => T): T {
+    if (this.closed) throw closedError(operation);
+    try {
+      return body();
+    } catch (err) {
+      throw toProviderError(operation, err);
+    }
+  }
+
+  private emit(effects: CommitEffects): void {
+    if (effects.orchestrator) this.notifier.orchestratorWork.emit();
+    if (effects.worker) this.notifier.workerWork.emit();
+    if (effects.instances.length > 0) this.notifier.emitInstances(effects.instances);
+  }
+}

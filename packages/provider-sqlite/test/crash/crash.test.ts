@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@duroxide/core';
+import { SqliteProvider } from '@duroxide/provider-sqlite';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectedOutput, PARENT_STEPS } from './workflow.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WORKER = join(here, 'worker.mjs');
+const BUILT = [join(here, '../../../core/dist/index.js'), join(here, '../../dist/index.js')];
+const INSTANCES = 80;
+const KILLS = 5;
+
+/** A history event as read back through the client. */
+interface Ev {
+  eventId: number;
+  kind: string;
+  sourceEventId?: number | null;
+  [field: string]: unknown;
+}
+
+/** A spawned worker process and its lifecycle promises. */
+interface Worker {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+/** Spawns the worker on `db`; `ready` resolves once its runtime has started. */
+function spawnWorker(db: string): Worker {
+  const child = spawn(process.execPath, [WORKER, db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('READY')) resolve();
+    });
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`worker exited (${code ?? signal}) before READY: ${err}`)),
+    );
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return { child, ready, exited, stderr: () => err };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const randomBetween = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
+
+/** Asserts one execution's history is well formed: ids 1..n, one start first, one terminal last. */
+function expectWellFormed(id: string, events: Ev[]): void {
+  expect(
+    events.map((e) => e.eventId),
+    `${id} event ids`,
+  ).toEqual(events.map((_, i) => i + 1));
+  expect(events[0]?.kind, `${id} first event`).toBe('OrchestrationStarted');
+  expect(
+    events.filter((e) => e.kind === 'OrchestrationStarted'),
+    `${id} starts`,
+  ).toHaveLength(1);
+  const terminal = events.filter((e) =>
+    ['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationContinuedAsNew'].includes(e.kind),
+  );
+  expect(
+    terminal.map((e) => e.kind),
+    `${id} terminal events`,
+  ).toEqual(['OrchestrationCompleted']);
+  expect(events.at(-1)?.kind, `${id} last event`).toBe('OrchestrationCompleted');
+  for (const scheduled of events.filter((e) => e.kind === 'ActivityScheduled')) {
+    const answers = events.filter(
+      (e) => e.sourceEventId === scheduled.eventId && e.kind.startsWith('Activity'),
+    );
+    expect(
+      answers.map((e) => e.kind),
+      `${id} completions of activity ${scheduled.eventId}`,
+    ).toEqual(['ActivityCompleted']);
+  }
+}
+
+/** The steps (activity inputs' `step`) scheduled in a history, sorted. */
+function scheduledSteps(events: Ev[]): string[] {
+  return events
+    .filter((e) => e.kind === 'ActivityScheduled')
+    .map((e) => (JSON.parse(String(e.input)) as { step: string }).step)
+    .sort();
+}
+
+describe('crash safety (SIGKILL) on a SQLite file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'duroxide-crash-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it(`${INSTANCES} instances survive ${KILLS} SIGKILLs: each completes once, nothing is stranded`, async () => {
+    for (const file of BUILT) {
+      if (!existsSync(file)) throw new Error(`${file} is missing: run \`pnpm build\` before the crash test`);
+    }
+    const db = join(dir, 'crash.db');
+    const provider = await SqliteProvider.open(db);
+    const client = new Client(provider);
+    const ids = Array.from({ length: INSTANCES }, (_, n) => `crash-${n}`);
+    try {
+      for (const [n, id] of ids.entries()) await client.startOrchestration(id, 'CrashFlow', n);
+
+      const completedAtKill: number[] = [];
+      for (let k = 0; k < KILLS; k++) {
+        const worker = spawnWorker(db);
+        await worker.ready;
+        // A random moment: the kill is the point of the test, not a wait for a condition.
+        await pause(k === 0 ? randomBetween(100, 300) : randomBetween(150, 600));
+        worker.child.kill('SIGKILL');
+        const exit = await worker.exited;
+        expect(exit.signal, worker.stderr()).toBe('SIGKILL');
+        completedAtKill.push(
+          (await client.listInstancesByStatus('Completed')).filter(
+            (i) => i.startsWith('crash-') && !i.includes('::'),
+          ).length,
+        );
+      }
+      // At least one kill must have interrupted work in progress, or the test proves nothing.
+      expect(
+        completedAtKill.some((c) => c < INSTANCES),
+        `completed at each kill: ${completedAtKill}`,
+      ).toBe(true);
+
+      const last = spawnWorker(db);
+      await last.ready;
+      for (const [n, id] of ids.entries()) {
+        const status = await client.waitForOrchestration(id, 30_000);
+        expect(status.status, `${id}: ${String(status.error)}`).toBe('Completed');
+        expect(status.output).toEqual(expectedOutput(n));
+      }
+      last.child.kill('SIGTERM');
+      expect((await last.exited).code, last.stderr()).toBe(0);
+
+      for (const id of ids) {
+        expect(await client.listExecutions(id)).toEqual([1]);
+        const events = (await client.readExecutionHistory(id, 1)) as unknown as Ev[];
+        expectWellFormed(id, events);
+        expect(scheduledSteps(events)).toEqual([...PARENT_STEPS].sort());
+        const kinds = events.map((e) => e.kind);
+        for (const k of [
+          'TimerCreated',
+          'TimerFired',
+          'SubOrchestrationScheduled',
+          'SubOrchestrationCompleted',
+        ]) {
+          expect(
+            kinds.filter((x) => x === k),
+            `${id} ${k}`,
+          ).toHaveLength(1);
+        }
+        const sub = String(events.find((e) => e.kind === 'SubOrchestrationScheduled')?.instance);
+        const childId = sub.startsWith('sub::') ? `${id}::${sub}` : sub;
+        const childEvents = (await client.readExecutionHistory(childId, 1)) as unknown as Ev[];
+        expectWellFormed(childId, childEvents);
+        expect(scheduledSteps(childEvents)).toEqual(['child']);
+      }
+
+      expect(await client.getQueueDepths()).toMatchObject({
+        orchestratorQueue: 0,
+        workerQueue: 0,
+        timerQueue: 0,
+      });
+      const raw = new Database(db, { readonly: true });
+      try {
+        const count = (sql: string, ...args: unknown[]) => (raw.prepare(sql).get(...args) as { n: number }).n;
+        expect(count('SELECT COUNT(*) AS n FROM orchestrator_queue')).toBe(0);
+        expect(count('SELECT COUNT(*) AS n FROM worker_queue')).toBe(0);
+        expect(count('SELECT COUNT(*) AS n FROM instance_locks WHERE locked_until > ?', Date.now())).toBe(0);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await provider.close();
+    }
+  }, 90_000);
+});
