@@ -167,6 +167,8 @@ export const lockExpirationGroup: ConformanceGroup = (options) => {
       expect(second.item.id).toBe(1);
       expect(second.lockToken, 'a new lock token').not.toBe(first.lockToken);
       await provider.ackWorkItem(second.lockToken, completionFor(activity));
+      // Not idempotent: a released or acked token is unknown (reference §1.4.11, §1.9).
+      await expectPermanentError(provider.abandonWorkItem(second.lockToken), 'abandon with an acked token');
     }));
 
   it('test_abandon_work_item_with_delay', () =>
