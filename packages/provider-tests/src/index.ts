@@ -16,3 +16,26 @@ export type {
   ProviderUnderTest,
   ResolvedConformanceOptions,
 } from './conformance/options.js';
+export {
+  describeRuntimeScenarios,
+  SCENARIO_GROUPS,
+  type ScenarioGroup,
+} from './scenarios/describe-scenarios.js';
+export {
+  abortedOrAfter,
+  Counter,
+  type Gate,
+  gate,
+  type HistoryEvent,
+  Scenario,
+  type ScenarioIt,
+  scenarioIt,
+  uniqueInstanceId,
+  waitUntil,
+} from './scenarios/harness.js';
+export {
+  FAST_RUNTIME_OPTIONS,
+  type ResolvedScenarioOptions,
+  type RuntimeScenarioOptions,
+  resolveScenarioOptions,
+} from './scenarios/options.js';

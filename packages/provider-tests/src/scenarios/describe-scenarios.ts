@@ -1,0 +1,49 @@
+import { describe } from 'vitest';
+import { basicsScenarios } from './basics.js';
+import { cancellationScenarios } from './cancellation.js';
+import { compositionScenarios } from './composition.js';
+import { continueAsNewScenarios } from './continue-as-new.js';
+import { determinismScenarios } from './determinism.js';
+import { errorPoisonScenarios } from './errors-poison.js';
+import { kvStatusScenarios } from './kv-status.js';
+import {
+  type ResolvedScenarioOptions,
+  type RuntimeScenarioOptions,
+  resolveScenarioOptions,
+} from './options.js';
+import { queueScenarios } from './queues.js';
+import { retryScenarios } from './retry.js';
+import { systemCallScenarios } from './system-calls.js';
+import { tagScenarios } from './tags.js';
+import { timerEventScenarios } from './timers-events.js';
+import { versioningScenarios } from './versioning.js';
+
+/** One scenario group: registers its tests inside the group's `describe`. */
+export type ScenarioGroup = (options: ResolvedScenarioOptions) => void;
+
+/** Every scenario group by theme, in checklist order. */
+export const SCENARIO_GROUPS: readonly (readonly [string, ScenarioGroup])[] = [
+  ['basics', basicsScenarios],
+  ['composition', compositionScenarios],
+  ['versioning', versioningScenarios],
+  ['continue-as-new', continueAsNewScenarios],
+  ['cancellation', cancellationScenarios],
+  ['errors and poison', errorPoisonScenarios],
+  ['tags', tagScenarios],
+  ['kv and status', kvStatusScenarios],
+  ['timers and events', timerEventScenarios],
+  ['queues', queueScenarios],
+  ['determinism', determinismScenarios],
+  ['retry', retryScenarios],
+  ['system calls', systemCallScenarios],
+];
+
+/** Registers the runtime scenario suite (real orchestrations through Runtime + Client) for a provider. */
+export function describeRuntimeScenarios(name: string, options: RuntimeScenarioOptions): void {
+  const resolved = resolveScenarioOptions(options);
+  describe(`runtime scenarios: ${name}`, () => {
+    for (const [group, register] of SCENARIO_GROUPS) {
+      describe(group, () => register(resolved));
+    }
+  });
+}
