@@ -209,10 +209,20 @@ export const lockExpirationGroup: ConformanceGroup = (options) => {
       const s = new TestScope('orch-renew-expired');
       await provider.enqueueForOrchestrator(startItem(s.id('orch-renewal-expiry')));
       const fetched = await mustFetchOrch(provider, s.owns, lockTimeoutMs);
-      clock.advance(lockTimeoutMs + 100);
+      // Positive control: a live lock renews and outlives its original expiry.
+      const step = Math.floor(lockTimeoutMs * 0.6);
+      clock.advance(step);
+      await provider.renewOrchestrationItemLock(fetched.lockToken, lockTimeoutMs);
+      clock.advance(step);
+      expect(await fetchOrch(provider, s.owns, lockTimeoutMs), 'renewed lock still held').toBeNull();
+      clock.advance(lockTimeoutMs);
       await expectPermanentError(
         provider.renewOrchestrationItemLock(fetched.lockToken, lockTimeoutMs),
         'orchestration renew after expiry',
       );
+      expect(
+        await fetchOrch(provider, s.owns, lockTimeoutMs),
+        'the expired lock is free again',
+      ).not.toBeNull();
     }));
 };

@@ -234,6 +234,19 @@ function registerLongPollExtras(options: Parameters<ConformanceGroup>[0]): void 
         expect(orch.item.messages.map((m) => m.kind)).toEqual(['ActivityCompleted']);
       },
     ],
+    [
+      'longpoll_wait_for_instance_change',
+      async ({ provider }) => {
+        const a = new TestScope('wait-change').id('orch');
+        const idle = await timed(() => provider.waitForInstanceChange(a, 300));
+        expect(idle.elapsedMs, 'no change: resolves by the timeout').toBeLessThan(300 + UPPER_TOLERANCE_MS);
+        const waiting = timed(() => provider.waitForInstanceChange(a, WAIT_MS));
+        await realDelay(SETTLE_MS);
+        await provider.enqueueForOrchestrator(startItem(a));
+        const woken = await waiting;
+        expect(woken.elapsedMs, 'a commit for the instance ends the wait early').toBeLessThan(WAIT_MS);
+      },
+    ],
   ];
   for (const [name, body] of extras) it(name, () => withProvider(options, body));
 }
