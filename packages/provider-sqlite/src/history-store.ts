@@ -39,6 +39,9 @@ export class HistoryStore {
   private readonly selectStmt: Database.Statement<[string, number], HistoryRow>;
   private readonly insertStmt: Database.Statement<[string, number, number, string, string]>;
   private readonly readLatestTx: Database.Transaction<(operation: string, instance: string) => Event[]>;
+  private readonly appendTx: Database.Transaction<
+    (instance: string, executionId: number, events: EncodedEvent[]) => void
+  >;
 
   constructor(private readonly ctx: StoreContext) {
     const { db } = ctx;
@@ -51,9 +54,23 @@ export class HistoryStore {
     this.insertStmt = db.prepare(
       'INSERT INTO history (instance_id, execution_id, event_id, event_kind, event_data) VALUES (?, ?, ?, ?, ?)',
     );
+    this.appendTx = db.transaction((instance, executionId, events) =>
+      this.insertEvents('appendWithExecution', instance, executionId, events),
+    );
     this.readLatestTx = db.transaction((operation, instance) =>
       this.readExecution(operation, instance, this.latestExecutionId(instance)),
     );
+  }
+
+  /** Appends events verbatim in one immediate transaction; a duplicate id fails the whole append. */
+  append(instance: string, executionId: number, events: Event[]): void {
+    const op = 'appendWithExecution';
+    if (typeof instance !== 'string' || instance === '')
+      throw invalidInput(op, 'instance must be a non-empty string');
+    if (!Number.isSafeInteger(executionId) || executionId < 1) {
+      throw invalidInput(op, `executionId must be a positive integer, got ${String(executionId)}`);
+    }
+    this.appendTx.immediate(instance, executionId, this.encodeEvents(op, events));
   }
 
   /** The latest execution's events (one read transaction); empty for an unknown instance. */

@@ -56,6 +56,7 @@ export class ManagementQueries {
   private readonly historyStatsStmt: Database.Statement<[string, number], { n: number; bytes: number }>;
   private readonly pendingStmt: Database.Statement<[string], { n: number }>;
   private readonly kvBytesStmt: Database.Statement<[string, string], { bytes: number }>;
+  private readonly statsTx: Database.Transaction<(instance: string) => InstanceStats | null>;
 
   constructor(
     ctx: StoreContext,
@@ -119,6 +120,7 @@ export class ManagementQueries {
       `SELECT (SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM kv_store WHERE instance_id = ?)
             + (SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM kv_delta WHERE instance_id = ?) AS bytes`,
     );
+    this.statsTx = db.transaction((instance) => this.readStats(instance));
   }
 
   /** Every instance id, newest first. */
@@ -208,8 +210,12 @@ export class ManagementQueries {
     return this.treeStmt.all(instance).map((r) => r.id);
   }
 
-  /** Size figures for the current execution; null when the instance is unknown. */
+  /** Size figures for the current execution (one read transaction); null when the instance is unknown. */
   getInstanceStats(instance: string): InstanceStats | null {
+    return this.statsTx.deferred(instance);
+  }
+
+  private readStats(instance: string): InstanceStats | null {
     const current = this.currentStmt.get(instance, instance)?.id ?? null;
     if (current === null) return null;
     const history = this.historyStatsStmt.get(instance, current);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { invalidInput } from './errors.js';
 import type { StoreContext } from './history-store.js';
 
 interface ClaimParams {
@@ -52,6 +53,9 @@ export class SessionStore {
 
   /** Extends the live, non-idle sessions of these owners; returns how many. */
   renew(owners: string[], until: number, now: number, idleTimeoutMs: number): number {
+    if (!Array.isArray(owners) || owners.some((o) => typeof o !== 'string')) {
+      throw invalidInput('renewSessionLock', 'ownerIds must be an array of strings');
+    }
     if (owners.length === 0) return 0;
     const idleCutoff = now - idleTimeoutMs;
     return this.renewStmt.run({ owners: JSON.stringify(owners), until, now, idleCutoff }).changes;

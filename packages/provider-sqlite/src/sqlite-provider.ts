@@ -20,14 +20,10 @@ import type {
 } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { SqliteProviderAdmin } from './admin.js';
-import { checkDuration, closedError, invalidInput, toProviderError } from './errors.js';
-import { HistoryStore, type StoreContext } from './history-store.js';
-import { InstanceRows } from './instance-rows.js';
+import { checkDuration, closedError, toProviderError } from './errors.js';
+import type { StoreContext } from './history-store.js';
 import { RAW_ACCESS, type RawAccess } from './internal.js';
-import { KvStore } from './kv-store.js';
 import { LongPoller } from './long-poll.js';
-import { ManagementDeletes } from './management-deletes.js';
-import { ManagementQueries } from './management-queries.js';
 import {
   acquireNotifier,
   type CommitEffects,
@@ -42,12 +38,11 @@ import {
   resolveOptions,
   type SqliteProviderOptions,
 } from './options.js';
-import { OrchestrationAcker } from './orchestration-ack.js';
-import { OrchestrationFetcher, parseFilter } from './orchestration-fetch.js';
-import { encodeMessage, OrchestratorQueue } from './orchestrator-queue.js';
+import { parseFilter } from './orchestration-fetch.js';
+import { encodeMessage } from './orchestrator-queue.js';
 import { openDatabase } from './schema.js';
-import { SessionStore } from './sessions.js';
-import { encodeActivity, WorkerQueue } from './worker-queue.js';
+import { createStores, type Stores } from './stores.js';
+import { encodeActivity } from './worker-queue.js';
 
 /** This package's version, reported as `provider.version`. */
 export const SQLITE_PROVIDER_VERSION = '0.1.0';
@@ -73,20 +68,8 @@ export class SqliteProvider implements Provider {
   private readonly notifierHandle: NotifierHandle;
   private readonly notifier: CommitNotifier;
   private readonly poller: LongPoller;
-  private readonly history: HistoryStore;
-  private readonly instances: InstanceRows;
-  private readonly kv: KvStore;
-  private readonly orchestratorQueue: OrchestratorQueue;
-  private readonly fetcher: OrchestrationFetcher;
-  private readonly acker: OrchestrationAcker;
-  private readonly sessions: SessionStore;
-  private readonly workers: WorkerQueue;
-  private readonly queries: ManagementQueries;
+  private readonly s: Stores;
   private readonly admin: SqliteProviderAdmin;
-  private readonly appendTx: Database.Transaction<
-    (instance: string, executionId: number, events: Event[]) => void
-  >;
-  private readonly statsTx: Database.Transaction<(instance: string) => InstanceStats | null>;
 
   private constructor(db: Database.Database, location: DatabaseLocation, options: ResolvedSqliteOptions) {
     this.location = location;
@@ -104,41 +87,15 @@ export class SqliteProvider implements Provider {
       },
       this.notifier,
     );
-    this.history = new HistoryStore(this.ctx);
-    this.instances = new InstanceRows(this.ctx);
-    this.kv = new KvStore(this.ctx);
-    this.orchestratorQueue = new OrchestratorQueue(this.ctx);
-    this.sessions = new SessionStore(this.ctx);
-    this.workers = new WorkerQueue(this.ctx, this.sessions, this.orchestratorQueue);
-    this.fetcher = new OrchestrationFetcher(
-      this.ctx,
-      this.orchestratorQueue,
-      this.history,
-      this.instances,
-      this.kv,
-    );
-    this.acker = new OrchestrationAcker(
-      this.ctx,
-      this.orchestratorQueue,
-      this.workers,
-      this.history,
-      this.instances,
-      this.kv,
-    );
-    this.queries = new ManagementQueries(this.ctx, this.kv);
-    const deletes = new ManagementDeletes(this.ctx, this.queries);
+    this.s = createStores(this.ctx);
+    const { history, queries, deletes } = this.s;
     this.admin = new SqliteProviderAdmin(
       (op, body) => this.run(op, body),
       this.ctx,
-      this.queries,
+      queries,
       deletes,
-      this.history,
+      history,
     );
-    this.appendTx = db.transaction((instance, executionId, events) => {
-      const encoded = this.history.encodeEvents('appendWithExecution', events);
-      this.history.insertEvents('appendWithExecution', instance, executionId, encoded);
-    });
-    this.statsTx = db.transaction((instance) => this.queries.getInstanceStats(instance));
   }
 
   /**
@@ -174,14 +131,14 @@ export class SqliteProvider implements Provider {
     return this.poller.poll(
       this.notifier.orchestratorWork,
       poll,
-      () => this.run(op, () => this.fetcher.fetch(lock, range)),
-      () => this.run(op, () => this.orchestratorQueue.nextWake(this.ctx.clock.now())),
+      () => this.run(op, () => this.s.fetcher.fetch(lock, range)),
+      () => this.run(op, () => this.s.orchestratorQueue.nextWake(this.ctx.clock.now())),
     );
   }
 
   /** Commits a turn atomically (see the contract); fails as a whole when the lock was lost. */
   async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
-    this.emit(this.run('ackOrchestrationItem', () => this.acker.ack(lockToken, ack)));
+    this.emit(this.run('ackOrchestrationItem', () => this.s.acker.ack(lockToken, ack)));
   }
 
   /** Releases an orchestration lock without committing. */
@@ -189,7 +146,7 @@ export class SqliteProvider implements Provider {
     const op = 'abandonOrchestrationItem';
     const instance = this.run(op, () => {
       const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
-      return this.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
+      return this.s.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
     });
     this.emit({ orchestrator: true, worker: false, instances: [instance] });
   }
@@ -198,25 +155,25 @@ export class SqliteProvider implements Provider {
   async renewOrchestrationItemLock(lockToken: string, extendForMs: number): Promise<void> {
     const op = 'renewOrchestrationItemLock';
     this.run(op, () =>
-      this.orchestratorQueue.renew(lockToken, checkDuration(op, 'extendForMs', extendForMs)),
+      this.s.orchestratorQueue.renew(lockToken, checkDuration(op, 'extendForMs', extendForMs)),
     );
   }
 
   /** The latest execution's events; empty for an unknown instance. */
   async read(instance: string): Promise<Event[]> {
-    return this.run('read', () => this.history.readLatest('read', instance));
+    return this.run('read', () => this.s.history.readLatest('read', instance));
   }
 
   /** One execution's events; empty when absent. */
   async readWithExecution(instance: string, executionId: number): Promise<Event[]> {
     return this.run('readWithExecution', () =>
-      this.history.readExecution('readWithExecution', instance, executionId),
+      this.s.history.readExecution('readWithExecution', instance, executionId),
     );
   }
 
   /** Appends events verbatim (tests and fault injection); duplicates fail as a whole. */
   async appendWithExecution(instance: string, executionId: number, events: Event[]): Promise<void> {
-    this.run('appendWithExecution', () => this.appendTx.immediate(instance, executionId, events));
+    this.run('appendWithExecution', () => this.s.history.append(instance, executionId, events));
     this.emit({ orchestrator: false, worker: false, instances: [instance] });
   }
 
@@ -226,7 +183,7 @@ export class SqliteProvider implements Provider {
     const instance = this.run(op, () => {
       const delay = checkDuration(op, 'delayMs', delayMs ?? 0);
       const message = encodeMessage(op, item, this.ctx.maxPayloadBytes);
-      this.orchestratorQueue.insert(message, this.ctx.clock.now(), delay);
+      this.s.orchestratorQueue.insert(message, this.ctx.clock.now(), delay);
       return message.instance;
     });
     this.emit({ orchestrator: true, worker: false, instances: [instance] });
@@ -236,7 +193,7 @@ export class SqliteProvider implements Provider {
   async enqueueForWorker(item: ActivityExecuteItem): Promise<void> {
     const op = 'enqueueForWorker';
     this.run(op, () =>
-      this.workers.insert(encodeActivity(op, item, this.ctx.maxPayloadBytes), this.ctx.clock.now()),
+      this.s.workers.insert(encodeActivity(op, item, this.ctx.maxPayloadBytes), this.ctx.clock.now()),
     );
     this.emit({ orchestrator: false, worker: true, instances: [] });
   }
@@ -257,8 +214,8 @@ export class SqliteProvider implements Provider {
     return this.poller.poll(
       this.notifier.workerWork,
       poll,
-      () => this.run(op, () => this.workers.fetch(lock, session ?? null, tagFilter)),
-      () => this.run(op, () => this.workers.nextWake(this.ctx.clock.now())),
+      () => this.run(op, () => this.s.workers.fetch(lock, session ?? null, tagFilter)),
+      () => this.run(op, () => this.s.workers.nextWake(this.ctx.clock.now())),
     );
   }
 
@@ -267,7 +224,7 @@ export class SqliteProvider implements Provider {
     lockToken: string,
     completion: ActivityCompletedItem | ActivityFailedItem | null,
   ): Promise<void> {
-    const instance = this.run('ackWorkItem', () => this.workers.ack(lockToken, completion ?? null));
+    const instance = this.run('ackWorkItem', () => this.s.workers.ack(lockToken, completion ?? null));
     if (instance !== null) this.emit({ orchestrator: true, worker: false, instances: [instance] });
   }
 
@@ -276,7 +233,7 @@ export class SqliteProvider implements Provider {
     const op = 'abandonWorkItem';
     this.run(op, () => {
       const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
-      this.workers.abandon(lockToken, delay, options.ignoreAttempt === true);
+      this.s.workers.abandon(lockToken, delay, options.ignoreAttempt === true);
     });
     this.emit({ orchestrator: false, worker: true, instances: [] });
   }
@@ -284,46 +241,43 @@ export class SqliteProvider implements Provider {
   /** Extends an unexpired activity lock; fails when the row is gone (the cancellation signal). */
   async renewWorkItemLock(lockToken: string, extendForMs: number): Promise<void> {
     const op = 'renewWorkItemLock';
-    this.run(op, () => this.workers.renew(lockToken, checkDuration(op, 'extendForMs', extendForMs)));
+    this.run(op, () => this.s.workers.renew(lockToken, checkDuration(op, 'extendForMs', extendForMs)));
   }
 
   /** Heartbeats live, non-idle sessions of these owners; returns how many. */
   async renewSessionLock(ownerIds: string[], extendForMs: number, idleTimeoutMs: number): Promise<number> {
     const op = 'renewSessionLock';
     return this.run(op, () => {
-      if (!Array.isArray(ownerIds) || ownerIds.some((o) => typeof o !== 'string')) {
-        throw invalidInput(op, 'ownerIds must be an array of strings');
-      }
       const extend = checkDuration(op, 'extendForMs', extendForMs);
       const idle = checkDuration(op, 'idleTimeoutMs', idleTimeoutMs);
       const now = this.ctx.clock.now();
-      return this.sessions.renew(ownerIds, now + extend, now, idle);
+      return this.s.sessions.renew(ownerIds, now + extend, now, idle);
     });
   }
 
   /** Deletes expired sessions with no queued activity; returns how many. */
   async cleanupOrphanedSessions(_idleTimeoutMs: number): Promise<number> {
-    return this.run('cleanupOrphanedSessions', () => this.sessions.cleanup(this.ctx.clock.now()));
+    return this.run('cleanupOrphanedSessions', () => this.s.sessions.cleanup(this.ctx.clock.now()));
   }
 
   /** The custom status when its version is above `lastSeenVersion`. */
   async getCustomStatus(instance: string, lastSeenVersion: number): Promise<CustomStatusReading | null> {
-    return this.run('getCustomStatus', () => this.instances.getCustomStatus(instance, lastSeenVersion));
+    return this.run('getCustomStatus', () => this.s.instances.getCustomStatus(instance, lastSeenVersion));
   }
 
   /** A KV value as clients see it. */
   async getKvValue(instance: string, key: string): Promise<string | null> {
-    return this.run('getKvValue', () => this.kv.getValue(instance, key));
+    return this.run('getKvValue', () => this.s.kv.getValue(instance, key));
   }
 
   /** Every KV value as clients see it. */
   async getKvAllValues(instance: string): Promise<Record<string, string>> {
-    return this.run('getKvAllValues', () => this.kv.getAllValues(instance));
+    return this.run('getKvAllValues', () => this.s.kv.getAllValues(instance));
   }
 
   /** Size figures for the current execution; null when unknown. */
   async getInstanceStats(instance: string): Promise<InstanceStats | null> {
-    return this.run('getInstanceStats', () => this.statsTx.deferred(instance));
+    return this.run('getInstanceStats', () => this.s.queries.getInstanceStats(instance));
   }
 
   /** Resolves when a commit in this process touches the instance, or after `timeoutMs`. */

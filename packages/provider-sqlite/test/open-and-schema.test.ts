@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigurationError, ProviderError } from '@duroxide/core';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS, parseLocation, SCHEMA_VERSION, SqliteProvider, sqliteTestHooks } from '../src/index.js';
+import { start, tempDir } from './helpers.js';
+
+const dir = tempDir('open');
+afterAll(() => dir.cleanup());
+
+describe('parseLocation', () => {
+  it('accepts sqlite URLs, :memory: and bare paths', () => {
+    expect(parseLocation('sqlite::memory:')).toEqual({ kind: 'memory' });
+    expect(parseLocation(':memory:')).toEqual({ kind: 'memory' });
+    expect(parseLocation('sqlite:./a/b.db')).toEqual({ kind: 'file', path: resolve('a/b.db') });
+    expect(parseLocation('sqlite:///abs/x.db')).toEqual({ kind: 'file', path: '/abs/x.db' });
+    expect(parseLocation('sqlite://rel.db?mode=rwc')).toEqual({ kind: 'file', path: resolve('rel.db') });
+    expect(parseLocation('/tmp/plain.db')).toEqual({ kind: 'file', path: '/tmp/plain.db' });
+  });
+
+  it('rejects empty locations with a ConfigurationError', () => {
+    expect(() => parseLocation('')).toThrow(ConfigurationError);
+    expect(() => parseLocation('sqlite:')).toThrow(/names no database file/);
+  });
+});
+
+describe('options', () => {
+  it('names the bad option', async () => {
+    await expect(SqliteProvider.inMemory({ maxPayloadBytes: 0 })).rejects.toThrow(/options\.maxPayloadBytes/);
+    await expect(SqliteProvider.inMemory({ busyTimeoutMs: -5 })).rejects.toThrow(/options\.busyTimeoutMs/);
+    await expect(SqliteProvider.inMemory({ clock: {} as never })).rejects.toThrow(/options\.clock/);
+    await expect(SqliteProvider.open(dir.path('x.db'), { maxPayloadBytes: 1.5 })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+  });
+
+  it('fails clearly when the directory does not exist', async () => {
+    await expect(SqliteProvider.open(dir.path('missing/dir/x.db'))).rejects.toThrow(
+      /cannot open SQLite database/,
+    );
+  });
+});
+
+describe('schema', () => {
+  it('creates the file in WAL mode at the current schema version, and keeps data across reopen', async () => {
+    const file = dir.path('fresh.db');
+    const p = await SqliteProvider.open(`sqlite:${file}`);
+    expect(existsSync(file)).toBe(true);
+    const db = sqliteTestHooks.database(p);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.at(-1)!.version);
+    await p.enqueueForOrchestrator(start('kept'));
+    await p.close();
+    const again = await SqliteProvider.open(file);
+    try {
+      expect((await again.fetchOrchestrationItem(1000, 0))?.item.instance).toBe('kept');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const file = dir.path('newer.db');
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    const err = await SqliteProvider.open(file).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).message).toMatch(/schema version \d+ is newer than this provider supports/);
+  });
+
+  it('creates the indexes the hot queries use', async () => {
+    const p = await SqliteProvider.inMemory();
+    try {
+      const db = sqliteTestHooks.database(p);
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+          .map((r) => r.detail)
+          .join(' | ');
+      expect(
+        plan(`SELECT * FROM worker_queue WHERE instance_id='a' AND execution_id=1 AND activity_id=2`),
+      ).toMatch(/idx_worker_identity/);
+      expect(plan(`SELECT * FROM orchestrator_queue WHERE instance_id='a' AND visible_at <= 5`)).toMatch(
+        /idx_orch_instance/,
+      );
+      expect(plan(`SELECT * FROM orchestrator_queue WHERE lock_token = 'x'`)).toMatch(/idx_orch_lock/);
+      expect(plan(`SELECT * FROM instances WHERE parent_instance_id = 'p'`)).toMatch(/idx_instances_parent/);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('contention', () => {
+  it('a write blocked by another connection past the busy timeout is a retryable ProviderError', async () => {
+    const file = dir.path('busy.db');
+    const p = await SqliteProvider.open(file, { busyTimeoutMs: 50 });
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const err = await p.enqueueForOrchestrator(start('blocked')).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).retryable).toBe(true);
+      expect((err as ProviderError).message).toMatch(/SQLITE_BUSY/);
+      other.exec('ROLLBACK');
+      await p.enqueueForOrchestrator(start('unblocked'));
+      expect((await p.fetchOrchestrationItem(1000, 0))?.item.instance).toBe('unblocked');
+    } finally {
+      other.close();
+      await p.close();
+    }
+  });
+});
