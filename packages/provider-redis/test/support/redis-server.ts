@@ -42,43 +42,59 @@ export function useRedisServer(): () => string {
   };
 }
 
-/** Starts (or attaches to) a Redis server. */
-export async function startRedisServer(extraArgs: string[] = []): Promise<TestRedisServer> {
+/** Starts (or attaches to, when `DUROXIDE_REDIS_URL` is set) a Redis server. */
+export async function startRedisServer(): Promise<TestRedisServer> {
   const external = process.env.DUROXIDE_REDIS_URL;
   if (external) return { url: external, stop: async () => {} };
-  const dir = mkdtempSync(join(tmpdir(), 'duroxide-redis-'));
+  return spawnRedisServer();
+}
+
+/** Options for a server this process owns. */
+export interface SpawnOptions {
+  /** AOF fsync policy (default everysec). */
+  appendfsync?: 'everysec' | 'always';
+  /** Reuse this data directory and port (a restart after `kill`). */
+  reuse?: { dir: string; port: number };
+}
+
+/** A server this process owns: it can be killed with SIGKILL and restarted on the same data. */
+export interface OwnedRedisServer extends TestRedisServer {
+  /** The data directory (the AOF lives here). */
+  dir: string;
+  /** The port. */
+  port: number;
+  /** SIGKILLs the server, keeping its data directory. */
+  kill(): Promise<void>;
+}
+
+/** Starts `redis-server` from PATH on a free loopback port in a temporary directory, with AOF on. */
+export async function spawnRedisServer(options: SpawnOptions = {}): Promise<OwnedRedisServer> {
+  const dir = options.reuse?.dir ?? mkdtempSync(join(tmpdir(), 'duroxide-redis-'));
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--daemonize',
-        'no',
-        ...extraArgs,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const port = options.reuse?.port ?? (await freePort());
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes'];
+    args.push('--appendfsync', options.appendfsync ?? 'everysec', '--save', '', '--daemonize', 'no');
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const url = `redis://127.0.0.1:${port}`;
     const failure = await waitReady(child, url);
-    if (failure === null) return { url, stop: () => stopServer(child, dir) };
+    if (failure === null) {
+      return {
+        url,
+        dir,
+        port,
+        stop: () => stopServer(child, dir),
+        kill: async () => {
+          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          child.kill('SIGKILL');
+          await exited;
+        },
+      };
+    }
     child.kill('SIGKILL');
-    if (!/Address already in use/i.test(output)) {
-      rmSync(dir, { recursive: true, force: true });
+    if (options.reuse || !/Address already in use/i.test(output)) {
       throw new Error(
         `cannot start redis-server for the Redis provider tests (${failure}); install it (apt-get install redis-server) ` +
           `or set DUROXIDE_REDIS_URL. Server output:\n${output}`,
