@@ -1,6 +1,17 @@
 export { DUROXIDE_VERSION } from './version.js';
 
 // --- replay exports (owned by the replay engine work) ---
+export {
+  backoffDelayMs,
+  executeTurn,
+  normalizeRetryPolicy,
+  prepareTurn,
+  SYSTEM_ACTIVITY_GET_KV_VALUE,
+  SYSTEM_ACTIVITY_NEW_GUID,
+  SYSTEM_ACTIVITY_PREFIX,
+  SYSTEM_ACTIVITY_UTC_NOW,
+  turnEngine,
+} from './replay/index.js';
 
 // --- runtime / client / observability exports (owned by the runtime work) ---
 export { Client } from './client/client.js';
