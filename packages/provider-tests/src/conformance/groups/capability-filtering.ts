@@ -343,9 +343,14 @@ export const capabilityFilteringGroup: ConformanceGroup = (options) => {
       };
       const first = await mustFetchOrchestration(provider, LONG_LOCK_MS, filter);
       expect(first.item.instance, 'only the first range is used').toBe(a);
+      // With A still locked, B (3.0.0, only in the ignored second range) must not be handed out either.
+      expect(
+        await provider.fetchOrchestrationItem(LONG_LOCK_MS, 0, filter),
+        'the second range is ignored',
+      ).toBeNull();
       await provider.abandonOrchestrationItem(first.lockToken, { ignoreAttempt: true });
-      const second = await provider.fetchOrchestrationItem(LONG_LOCK_MS, 0, filter);
-      if (second) expect(second.item.instance, 'the second range is ignored').toBe(a);
+      const again = await provider.fetchOrchestrationItem(LONG_LOCK_MS, 0, filter);
+      expect(again?.item.instance, 'A is returned again once released').toBe(a);
     }));
 
   it('test_ack_appends_event_to_corrupted_history', () =>
