@@ -76,6 +76,7 @@ export class WorkerQueue {
   private readonly fetchTx: Database.Transaction<
     (lockTimeoutMs: number, session: SessionFetchConfig | null, filter: TagFilter) => FetchedWorkItem | null
   >;
+  private readonly renewTx: Database.Transaction<(token: string, extendForMs: number) => void>;
   private readonly ackTx: Database.Transaction<
     (token: string, completion: ReturnType<typeof encodeMessage> | null) => void
   >;
@@ -123,6 +124,7 @@ export class WorkerQueue {
       this.fetchInTransaction(lockTimeoutMs, session, filter),
     );
     this.ackTx = db.transaction((token, completion) => this.ackInTransaction(token, completion));
+    this.renewTx = db.transaction((token, extendForMs) => this.renewInTransaction(token, extendForMs));
   }
 
   /** Inserts an encoded activity, visible now. */
@@ -249,8 +251,12 @@ export class WorkerQueue {
     if (deleted.session_id !== null) this.sessions.touch(deleted.session_id, now);
   }
 
-  /** Extends an unexpired activity lock (and heartbeats its session); fails when the row is gone. */
+  /** Extends an unexpired activity lock and heartbeats its session, in one transaction; fails when the row is gone. */
   renew(token: string, extendForMs: number): void {
+    this.renewTx.immediate(token, extendForMs);
+  }
+
+  private renewInTransaction(token: string, extendForMs: number): void {
     const now = this.ctx.clock.now();
     const renewed = this.renewStmt.get(now + extendForMs, token, now);
     if (!renewed) throw this.lostLock('renewWorkItemLock', token, now);
