@@ -264,10 +264,17 @@ const REFERENCE_TOTAL = 213;
 
 const groupsDir = fileURLToPath(new URL('../src/conformance/groups/', import.meta.url));
 
-/** The test names a group file registers: every `it('name'` call, in source order. */
+/**
+ * The test names a group file registers: every `it('name'` call, plus `['name', async (…) => …]` table
+ * entries (the shape groups use to register extras in a loop), in source order.
+ */
 function registeredTests(group: string): string[] {
   const source = readFileSync(`${groupsDir}${group.replaceAll('_', '-')}.ts`, 'utf8');
-  return [...source.matchAll(/\bit\(\s*(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
+  const calls = [...source.matchAll(/\bit\(\s*(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
+  const table = [...source.matchAll(/\[\s*(['"])([a-z0-9_]+)\1,\s*(?:async\b|\(|\w+\s*=>)/g)].map(
+    (m) => m[2]!,
+  );
+  return [...calls, ...table];
 }
 
 const rows = Object.entries(REFERENCE_TESTS).map(([group, reference]) => {
