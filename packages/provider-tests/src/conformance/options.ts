@@ -8,7 +8,7 @@ export interface ProviderTestContext {
 
 /** How the conformance kit builds and inspects providers. */
 export interface ProviderConformanceOptions {
-  /** Returns a provider over a fresh or shared store; tests use unique instance ids, so sharing is safe. */
+  /** Returns a provider over a fresh, empty, isolated store (several tests assert an empty queue or store). */
   createProvider(context: ProviderTestContext): Promise<Provider>;
   /** Releases a provider made by `createProvider` (default: `provider.close()`). */
   destroyProvider?(provider: Provider): Promise<void>;
