@@ -101,7 +101,7 @@ export class ManagementDeletes {
       `SELECT COALESCE((SELECT current_execution_id FROM instances WHERE instance_id = ?),
                        (SELECT MAX(execution_id) FROM executions WHERE instance_id = ?)) AS id`,
     );
-    this.deleteTx = db.transaction((ids, force) => this.deleteIds(ids, force));
+    this.deleteTx = db.transaction((ids, force) => this.deleteIds('deleteInstancesAtomic', ids, force));
     this.deleteTreeTx = db.transaction((instance, force) => this.deleteTree(instance, force));
     this.bulkTx = db.transaction((params) => this.deleteBulk(params));
     this.pruneTx = db.transaction((instance, options) => this.pruneOne('pruneExecutions', instance, options));
@@ -151,16 +151,16 @@ export class ManagementDeletes {
         `instance '${instance}' is a sub-orchestration of '${parent}'; delete the root instance instead`,
       );
     }
-    return this.deleteIds(this.queries.treeIds(instance), force);
+    return this.deleteIds('deleteInstance', this.queries.treeIds(instance), force);
   }
 
-  private deleteIds(ids: string[], force: boolean): DeleteInstanceResult {
+  private deleteIds(operation: string, ids: string[], force: boolean): DeleteInstanceResult {
     const json = JSON.stringify(ids);
     if (!force) {
       const running = this.runningStmt.get(json);
       if (running) {
         throw ProviderError.permanent(
-          'deleteInstance',
+          operation,
           `instance '${running.instance_id}' is still running; pass force = true to delete it anyway`,
         );
       }
@@ -168,7 +168,7 @@ export class ManagementDeletes {
     const orphan = this.orphanStmt.get(json, json);
     if (orphan) {
       throw ProviderError.permanent(
-        'deleteInstance',
+        operation,
         `deleting '${orphan.parent}' would orphan its child instance '${orphan.instance_id}'; delete the whole tree`,
       );
     }
@@ -184,7 +184,7 @@ export class ManagementDeletes {
   private deleteBulk(params: FilterParams): DeleteInstanceResult {
     const total = { ...ZERO_DELETE };
     for (const { instance_id } of this.bulkRootsStmt.all(params)) {
-      const r = this.deleteIds(this.queries.treeIds(instance_id), true);
+      const r = this.deleteIds('deleteInstanceBulk', this.queries.treeIds(instance_id), true);
       total.instancesDeleted += r.instancesDeleted;
       total.executionsDeleted += r.executionsDeleted;
       total.eventsDeleted += r.eventsDeleted;
