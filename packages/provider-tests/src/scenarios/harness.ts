@@ -142,7 +142,7 @@ export class Scenario {
   /** One execution's history (default: the current one). */
   async history(id: string, executionId?: number): Promise<HistoryEvent[]> {
     const exec = executionId ?? (await this.currentExecution(id));
-    const events = await this.client.readExecutionHistory(id, exec).catch(() => []);
+    const events = await this.client.readExecutionHistory(id, exec);
     return events as unknown as HistoryEvent[];
   }
 
@@ -160,7 +160,8 @@ export class Scenario {
   ): Promise<HistoryEvent[]> {
     return waitUntil(
       async () => {
-        const events = await this.history(id, options.executionId);
+        // The instance or execution may not exist yet: treat a failed read as "not yet".
+        const events = await this.history(id, options.executionId).catch(() => [] as HistoryEvent[]);
         return check(events) ? events : undefined;
       },
       `${what} in the history of ${id}`,

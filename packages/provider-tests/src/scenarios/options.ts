@@ -36,6 +36,8 @@ export const FAST_RUNTIME_OPTIONS: Partial<RuntimeOptions> = {
   maxAttempts: 5,
   unregisteredBackoff: { baseDelayMs: 5, maxDelayMs: 20 },
   activityCancellationGracePeriodMs: 200,
+  // Quiet by default: poison and retry scenarios would otherwise flood the test output.
+  observability: { logLevel: 'off', traceLevel: 'off' },
 };
 
 /** Applies the suite's defaults to the caller's options. */
