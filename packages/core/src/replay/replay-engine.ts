@@ -101,7 +101,6 @@ export class ReplayEngine {
             break;
           }
           await this.drain();
-          if (this.finished !== null) break;
           continue;
         }
         if (scope.actionHead >= scope.actions.length) break;
@@ -110,8 +109,8 @@ export class ReplayEngine {
       }
       const step = this.apply(this.history[i]!, i);
       if (step === DRAIN) {
+        // After the function returned, the walk goes on only while recorded actions still match.
         await this.drain();
-        if (this.finished !== null) break;
         continue;
       }
       if (step === STOP) break;

@@ -312,7 +312,7 @@ describe('foreign awaits', () => {
       void (async () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         try {
-          ctx.scheduleActivity('Late');
+          void ctx.scheduleActivity('Late');
         } catch (e) {
           lateError = e;
         }
