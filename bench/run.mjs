@@ -61,6 +61,7 @@ async function main() {
     try {
       for (const w of perProvider) {
         if (w === 'W7' && (p === 'sqlite' || p === 'sqlite-memory')) continue;
+        store.fresh?.();
         results.push(await runOne(w, store, args));
       }
     } finally {

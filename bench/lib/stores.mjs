@@ -25,11 +25,19 @@ export async function makeStore(kind) {
 async function sqliteFileStore() {
   const { SqliteProvider } = await import('@duroxide/provider-sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'duroxide-bench-'));
-  const file = join(dir, 'bench.db');
+  let n = 0;
+  let file = join(dir, 'bench-0.db');
   return {
     name: 'sqlite',
     settings: { file: 'temp file, WAL' },
-    url: `sqlite:${file}`,
+    get url() {
+      return `sqlite:${file}`;
+    },
+    /** Starts a new database file (each workload runs on an empty store). */
+    fresh() {
+      n += 1;
+      file = join(dir, `bench-${n}.db`);
+    },
     open: () => SqliteProvider.open(`sqlite:${file}`),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@duroxide/core';
+import { round, waitUntil } from '../lib/stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function startWorker(spec) {
+  const child = spawn(
+    process.execPath,
+    [join(here, '..', 'lib', 'runtime-process.mjs'), JSON.stringify(spec)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      if (String(d).includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`W7 worker exited early with code ${code}`)));
+  });
+  return { child, ready };
+}
+
+async function stopWorker({ child }) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** One W7 point: `processes` runtime processes draining `count` hello instances. */
+async function point(store, processes, count) {
+  store.fresh?.();
+  const spec = store.spec();
+  const provider = await store.open();
+  const client = new Client(provider);
+  const admin = provider.asManagementCapability();
+  const workers = Array.from({ length: processes }, () => startWorker(spec));
+  try {
+    await Promise.all(workers.map((w) => w.ready));
+    const t0 = performance.now();
+    const prefix = `w7-${Date.now()}-${processes}`;
+    for (let i = 0; i < count; i++) await client.startOrchestration(`${prefix}-${i}`, 'Hello', i);
+    await waitUntil(async () => (await admin.getSystemMetrics()).completedInstances >= count, 600_000, 10);
+    return round((count / (performance.now() - t0)) * 1000);
+  } finally {
+    await Promise.all(workers.map(stopWorker));
+    await provider.close();
+  }
+}
+
+/** W7: W1 with 1, 2 and 4 runtime processes on one store (Postgres and Redis). */
+export async function run({ store, quick }) {
+  if (!store.spec) throw new Error(`W7 needs a multi-process store (postgres or redis), not ${store.name}`);
+  const count = quick ? 300 : 2000;
+  const figures = {};
+  for (const processes of [1, 2, 4])
+    figures[`processes${processes}OrchestrationsPerSec`] = await point(store, processes, count);
+  figures.speedup2 = round(figures.processes2OrchestrationsPerSec / figures.processes1OrchestrationsPerSec);
+  figures.speedup4 = round(figures.processes4OrchestrationsPerSec / figures.processes1OrchestrationsPerSec);
+  return {
+    workload: 'W7',
+    settings: { instances: count, perProcess: { orchestrationConcurrency: 4, workerConcurrency: 8 } },
+    figures,
+  };
+}
