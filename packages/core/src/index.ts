@@ -14,7 +14,9 @@ export {
 } from './replay/index.js';
 
 // --- runtime / client / observability exports (owned by the runtime work) ---
-export { Client } from './client/client.js';
+export * from './client/index.js';
+export * from './observability/index.js';
+export * from './runtime/index.js';
 export type {
   ActivityContext,
   ActivityDefinition,

@@ -12,7 +12,9 @@ afterEach(async () => {
 describe('runtime end to end on SQLite: cancellation, poison, backoff', () => {
   it('cancels an instance and cascades the cancellation to its child', async () => {
     h = await harness();
-    h.runtime.registerOrchestration('WaitForever', async (ctx: OrchestrationContext) => ctx.waitForEvent('never'));
+    h.runtime.registerOrchestration('WaitForever', async (ctx: OrchestrationContext) =>
+      ctx.waitForEvent('never'),
+    );
     h.runtime.registerOrchestration('Parent', async (ctx: OrchestrationContext) =>
       ctx.scheduleSubOrchestrationWithId('WaitForever', 'cancel-child', null),
     );
@@ -28,9 +30,8 @@ describe('runtime end to end on SQLite: cancellation, poison, backoff', () => {
     expect(child.error).toMatch(/^canceled: /);
   });
 
-  it('fails an orchestration as poison after maxAttempts when its turns keep crashing', async () => {
-    // An engine-level crash (a handler that blocks forever would hold the lock; a process crash is simulated
-    // by abandoning): the orchestration is not registered at version 9.9.9, so every fetch abandons.
+  it('fails an orchestration as poison after maxAttempts when it can never be processed', async () => {
+    // Version 9.9.9 is not registered, so every fetch abandons (attempt counted) until the batch is poison.
     h = await harness({ maxAttempts: 2, unregisteredBackoff: { baseDelayMs: 5, maxDelayMs: 10 } });
     h.runtime.registerOrchestration('Known', async () => 'never');
     await h.start();
@@ -44,7 +45,9 @@ describe('runtime end to end on SQLite: cancellation, poison, backoff', () => {
 
   it('fails the parent with Poison when an activity is poisoned', async () => {
     h = await harness({ maxAttempts: 1, unregisteredBackoff: { baseDelayMs: 5, maxDelayMs: 10 } });
-    h.runtime.registerOrchestration('CallsMissing', async (ctx: OrchestrationContext) => ctx.scheduleActivity('Missing'));
+    h.runtime.registerOrchestration('CallsMissing', async (ctx: OrchestrationContext) =>
+      ctx.scheduleActivity('Missing'),
+    );
     await h.start();
     await h.client.startOrchestration('act-poison-1', 'CallsMissing');
     const result = await h.client.waitForOrchestration('act-poison-1', 5_000);
@@ -94,7 +97,9 @@ describe('runtime end to end on SQLite: shutdown', () => {
       await new Promise((resolve) => setTimeout(resolve, 150));
       return 'slow done';
     });
-    h.runtime.registerOrchestration('UsesSlow', async (ctx: OrchestrationContext) => ctx.scheduleActivity('Slow'));
+    h.runtime.registerOrchestration('UsesSlow', async (ctx: OrchestrationContext) =>
+      ctx.scheduleActivity('Slow'),
+    );
     await h.start();
     await h.client.startOrchestration('slow-1', 'UsesSlow');
     await eventually(() => started);
@@ -105,7 +110,9 @@ describe('runtime end to end on SQLite: shutdown', () => {
     expect(h.runtime.metricsSnapshot().activitySuccess).toBe(1);
     // The completion was committed before shutdown returned: a new runtime finishes the orchestration.
     const next = await harness({}, h.provider);
-    next.runtime.registerOrchestration('UsesSlow', async (ctx: OrchestrationContext) => ctx.scheduleActivity('Slow'));
+    next.runtime.registerOrchestration('UsesSlow', async (ctx: OrchestrationContext) =>
+      ctx.scheduleActivity('Slow'),
+    );
     await next.start();
     const result = await next.client.waitForOrchestration('slow-1', 5_000);
     expect(result.output).toBe('slow done');

@@ -57,7 +57,10 @@ export async function harness(options: RuntimeOptions = {}, provider?: SqlitePro
 }
 
 /** Resolves once the async `predicate` holds, re-checking every few ms; fails after `timeoutMs`. */
-export async function eventually(predicate: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+export async function eventually(
+  predicate: () => Promise<boolean> | boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -1,0 +1,286 @@
+import { semverRangeContains, tryParseSemver } from '../history/semver.js';
+import type { FetchedOrchestrationItem, OrchestrationAck } from '../provider/provider-contract.js';
+import type { PreparedTurn, TurnOutcome } from '../replay/turn-types.js';
+import { DUROXIDE_VERSION } from '../version.js';
+import {
+  buildInfrastructureFailureAck,
+  buildPoisonAck,
+  buildUnreadableHistoryPoisonAck,
+  type FailureTarget,
+} from './failure-acks.js';
+import { runSlot } from './lifecycle.js';
+import { startLockRenewal } from './lock-renewal.js';
+import { recordTurnOutcome } from './orchestration-metrics.js';
+import type { RuntimeServices } from './services.js';
+import {
+  ACK_RETRIES,
+  ackRetryDelayMs,
+  errorMessage,
+  isRetryableProviderError,
+  lockRenewalIntervalMs,
+  sleep,
+  unregisteredBackoffMs,
+} from './timing.js';
+
+const TARGET = 'duroxide::runtime::dispatchers::orchestration';
+/** Delay of abandons after an incompatible version or an unreadable history (duroxide: 1 s). */
+const RETRY_LATER_MS = 1_000;
+/** Delay of the abandon after a turn could not be committed at all (duroxide: 50 ms). */
+const ACK_GIVE_UP_DELAY_MS = 50;
+
+type RunTurn = Extract<PreparedTurn, { type: 'run' }>;
+
+/** Runs one orchestration dispatcher slot until shutdown. */
+export function runOrchestrationSlot(services: RuntimeServices, index: number): Promise<void> {
+  const workerId = `orch-${index}-${services.runtimeId}`;
+  const o = services.options;
+  const filter = { supportedDuroxideVersions: o.supportedReplayVersions };
+  return runSlot<FetchedOrchestrationItem>(services, {
+    kind: 'orchestration',
+    workerId,
+    fetch: () =>
+      services.provider.fetchOrchestrationItem(
+        o.orchestratorLockTimeoutMs,
+        o.dispatcherLongPollTimeoutMs,
+        filter,
+      ),
+    process: (fetched) => {
+      services.metrics.bump('orchDispatcherItemsFetched');
+      return processWithRenewal(services, fetched, workerId);
+    },
+    release: (fetched) =>
+      services.provider.abandonOrchestrationItem(fetched.lockToken, { ignoreAttempt: true }),
+  });
+}
+
+async function processWithRenewal(
+  services: RuntimeServices,
+  fetched: FetchedOrchestrationItem,
+  workerId: string,
+): Promise<void> {
+  const o = services.options;
+  const renewal = startLockRenewal(
+    lockRenewalIntervalMs(o.orchestratorLockTimeoutMs, o.orchestratorLockRenewalBufferMs),
+    () => services.provider.renewOrchestrationItemLock(fetched.lockToken, o.orchestratorLockTimeoutMs),
+    (err) =>
+      services.logger.log('warn', TARGET, 'instance lock renewal failed', {
+        instanceId: fetched.item.instance,
+        workerId,
+        error: errorMessage(err),
+      }),
+  );
+  try {
+    await processItem(services, fetched, workerId);
+  } catch (err) {
+    // Engine or bookkeeping bug: give the batch back; the attempt counts, so it cannot loop forever.
+    services.logger.log('error', TARGET, 'orchestration turn crashed', {
+      instanceId: fetched.item.instance,
+      workerId,
+      error: errorMessage(err),
+    });
+    await abandon(services, fetched, RETRY_LATER_MS);
+  } finally {
+    renewal.stop();
+  }
+}
+
+/** The supported-version double-check (§5.3 step 2); executions without a readable pin always pass. */
+function isReplayable(services: RuntimeServices, fetched: FetchedOrchestrationItem): boolean {
+  const first = fetched.item.history[0];
+  if (first?.kind !== 'OrchestrationStarted') return true;
+  const pinned = tryParseSemver(first.duroxideVersion);
+  if (!pinned) return true;
+  return services.options.supportedReplayVersions.some((range) => semverRangeContains(range, pinned));
+}
+
+async function processItem(
+  services: RuntimeServices,
+  fetched: FetchedOrchestrationItem,
+  workerId: string,
+): Promise<void> {
+  const { item, attemptCount } = fetched;
+  const o = services.options;
+  const fields = { instanceId: item.instance, executionId: item.executionId, workerId };
+  if (!isReplayable(services, fetched)) {
+    services.logger.log(
+      'warn',
+      TARGET,
+      'execution pinned to an unsupported runtime version; abandoning',
+      fields,
+    );
+    await abandon(services, fetched, RETRY_LATER_MS);
+    return;
+  }
+  if (item.historyError !== null) {
+    if (attemptCount > o.maxAttempts) {
+      services.logger.log('warn', TARGET, 'unreadable history poisoned the instance', {
+        ...fields,
+        attemptCount,
+      });
+      services.metrics.bump('orchPoison');
+      services.metrics.bump('orchFailures');
+      await ackTurn(
+        services,
+        fetched,
+        buildUnreadableHistoryPoisonAck(item, attemptCount, o.maxAttempts, Date.now()),
+        null,
+      );
+    } else {
+      services.logger.log('warn', TARGET, 'history could not be read; retrying later', {
+        ...fields,
+        error: item.historyError,
+      });
+      await abandon(services, fetched, RETRY_LATER_MS);
+    }
+    return;
+  }
+  const prepared = services.engine.prepareTurn(item);
+  if (prepared.type === 'ackOnly') {
+    services.logger.log('debug', TARGET, `batch needs no orchestration code: ${prepared.reason}`, fields);
+    await ackTurn(services, fetched, prepared.ack, null);
+    return;
+  }
+  const target: FailureTarget = {
+    executionId: prepared.executionId,
+    isNewExecution: prepared.isNewExecution,
+  };
+  if (attemptCount > o.maxAttempts) {
+    await poison(services, fetched, prepared, target);
+    return;
+  }
+  const resolved = services.orchestrations.resolve(prepared.orchestrationName, prepared.requestedVersion);
+  if (resolved === null) {
+    const delayMs = unregisteredBackoffMs(
+      attemptCount,
+      o.unregisteredBackoff.baseDelayMs,
+      o.unregisteredBackoff.maxDelayMs,
+    );
+    services.logger.log('warn', TARGET, 'orchestration not registered here; abandoning with backoff', {
+      ...fields,
+      orchestrationName: prepared.orchestrationName,
+      orchestrationVersion: prepared.requestedVersion ?? 'latest',
+      delayMs,
+      remainingAttempts: Math.max(0, o.maxAttempts - attemptCount),
+    });
+    await abandon(services, fetched, delayMs);
+    return;
+  }
+  const turnFields = {
+    instanceId: prepared.instance,
+    executionId: prepared.executionId,
+    orchestrationName: prepared.orchestrationName,
+    orchestrationVersion: resolved.version,
+  };
+  const started = performance.now();
+  const outcome = await services.engine.executeTurn(prepared, {
+    handler: resolved.handler,
+    version: resolved.version,
+    nowMs: Date.now(),
+    duroxideVersion: DUROXIDE_VERSION,
+    trace: (level, message) => services.logger.trace(level, 'duroxide::orchestration', message, turnFields),
+  });
+  const committed = await ackTurn(services, fetched, outcome.ack, { prepared, target, outcome });
+  if (committed) {
+    recordTurnOutcome(services, prepared, resolved.version, outcome, (performance.now() - started) / 1_000);
+  }
+}
+
+async function poison(
+  services: RuntimeServices,
+  fetched: FetchedOrchestrationItem,
+  prepared: RunTurn,
+  target: FailureTarget,
+): Promise<void> {
+  const { item, attemptCount } = fetched;
+  const o = services.options;
+  services.logger.log('warn', TARGET, 'orchestration exceeded max attempts; failing it as poison', {
+    instanceId: item.instance,
+    executionId: target.executionId,
+    attemptCount,
+    maxAttempts: o.maxAttempts,
+  });
+  const fallbackVersion =
+    prepared.requestedVersion ?? services.orchestrations.latestVersion(prepared.orchestrationName);
+  const ack = buildPoisonAck(item, target, attemptCount, o.maxAttempts, Date.now(), fallbackVersion);
+  if (await ackTurn(services, fetched, ack, null)) {
+    services.metrics.bump('orchPoison');
+    services.metrics.bump('orchFailures');
+    services.metrics.counter('duroxide_orchestration_poison_total');
+  }
+}
+
+/** What the fallback needs when a `run` turn's ack cannot be committed. */
+interface FallbackContext {
+  prepared: RunTurn;
+  target: FailureTarget;
+  outcome: TurnOutcome;
+}
+
+/**
+ * Commits a turn (§5.3 step 11): retryable errors are retried with 10·2^k ms backoff; when that fails, a
+ * `run` turn tries once to commit an Infrastructure failure instead; otherwise the batch is abandoned.
+ * Returns whether the original ack was committed.
+ */
+async function ackTurn(
+  services: RuntimeServices,
+  fetched: FetchedOrchestrationItem,
+  ack: OrchestrationAck,
+  fallback: FallbackContext | null,
+): Promise<boolean> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= ACK_RETRIES; attempt += 1) {
+    try {
+      await services.provider.ackOrchestrationItem(fetched.lockToken, ack);
+      return true;
+    } catch (err) {
+      lastError = err;
+      services.metrics.providerError('ackOrchestrationItem', err);
+      if (!isRetryableProviderError(err) || attempt === ACK_RETRIES) break;
+      await sleep(ackRetryDelayMs(attempt));
+    }
+  }
+  const fields = { instanceId: fetched.item.instance, error: errorMessage(lastError) };
+  if (fallback !== null) {
+    const failure = buildInfrastructureFailureAck(
+      fetched.item,
+      fallback.target,
+      ack,
+      { message: errorMessage(lastError), retryable: isRetryableProviderError(lastError) },
+      Date.now(),
+    );
+    try {
+      await services.provider.ackOrchestrationItem(fetched.lockToken, failure);
+      services.logger.log(
+        'error',
+        TARGET,
+        'turn could not be committed; the execution failed with an infrastructure error',
+        fields,
+      );
+      services.metrics.bump('orchFailures');
+      services.metrics.bump('orchInfrastructureErrors');
+      return false;
+    } catch (err) {
+      services.metrics.providerError('ackOrchestrationItem', err);
+    }
+  }
+  services.logger.log('error', TARGET, 'turn could not be committed; abandoning the batch', fields);
+  await abandon(services, fetched, ACK_GIVE_UP_DELAY_MS);
+  return false;
+}
+
+async function abandon(
+  services: RuntimeServices,
+  fetched: FetchedOrchestrationItem,
+  delayMs: number,
+): Promise<void> {
+  try {
+    await services.provider.abandonOrchestrationItem(fetched.lockToken, { delayMs });
+  } catch (err) {
+    // The lock may already be gone (expired or taken over); the batch comes back by lock expiry anyway.
+    services.metrics.providerError('abandonOrchestrationItem', err);
+    services.logger.log('debug', TARGET, 'abandon failed', {
+      instanceId: fetched.item.instance,
+      error: errorMessage(err),
+    });
+  }
+}

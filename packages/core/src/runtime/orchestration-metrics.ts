@@ -1,0 +1,111 @@
+import { displayMessage } from '../history/error-details.js';
+import { METRIC_NAMES } from '../observability/metrics.js';
+import type { PreparedTurn, TurnOutcome } from '../replay/turn-types.js';
+import type { RuntimeServices } from './services.js';
+
+const TARGET = 'duroxide::runtime::execution';
+
+const ERROR_TYPE = {
+  application: 'app_error',
+  infrastructure: 'infrastructure_error',
+  configuration: 'config_error',
+  poison: 'poison',
+} as const;
+
+/** Records metrics and log lines for a committed turn (§8.1), by how it ended. */
+export function recordTurnOutcome(
+  services: RuntimeServices,
+  prepared: Extract<PreparedTurn, { type: 'run' }>,
+  version: string,
+  outcome: TurnOutcome,
+  turnSeconds: number,
+): void {
+  const { metrics, logger } = services;
+  const name = prepared.orchestrationName;
+  const fields = {
+    instanceId: prepared.instance,
+    executionId: prepared.executionId,
+    orchestrationName: name,
+    orchestrationVersion: version,
+  };
+  if (prepared.isNewExecution) {
+    // Fix of duroxide's quirk: a start is counted once per execution, not on every turn.
+    metrics.bump('orchStarts');
+    metrics.counter(METRIC_NAMES.orchestrationStarts, {
+      orchestration_name: name,
+      version,
+      initiated_by: prepared.executionId > 1 ? 'continueAsNew' : 'client',
+    });
+    logger.log('debug', TARGET, 'Orchestration started', fields);
+  }
+  const result = outcome.result;
+  if (result.type === 'continue') return;
+  const status =
+    result.type === 'completed' ? 'success' : result.type === 'continuedAsNew' ? 'continuedAsNew' : 'failed';
+  metrics.counter(METRIC_NAMES.orchestrationCompletions, { orchestration_name: name, version, status });
+  metrics.histogram(METRIC_NAMES.orchestrationDuration, turnSeconds, {
+    orchestration_name: name,
+    version,
+    status,
+  });
+  metrics.histogram(METRIC_NAMES.orchestrationHistorySize, outcome.history.length, {
+    orchestration_name: name,
+  });
+  switch (result.type) {
+    case 'completed':
+      metrics.bump('orchCompletions');
+      logger.log('debug', TARGET, 'Orchestration completed', fields);
+      return;
+    case 'continuedAsNew':
+      metrics.bump('orchContinueAsNew');
+      metrics.counter(METRIC_NAMES.orchestrationContinueAsNew, {
+        orchestration_name: name,
+        execution_id: String(prepared.executionId),
+      });
+      logger.log('debug', TARGET, 'Orchestration continued as new', fields);
+      return;
+    case 'cancelled':
+      metrics.bump('orchFailures');
+      metrics.bump('orchApplicationErrors');
+      metrics.counter(METRIC_NAMES.orchestrationFailures, {
+        orchestration_name: name,
+        version,
+        error_type: 'app_error',
+        error_category: 'application',
+      });
+      logger.log('warn', TARGET, 'Orchestration cancelled', { ...fields, reason: result.reason });
+      return;
+    case 'failed': {
+      const category = result.details.category;
+      metrics.bump('orchFailures');
+      if (category === 'application') metrics.bump('orchApplicationErrors');
+      else if (category === 'infrastructure') metrics.bump('orchInfrastructureErrors');
+      else if (category === 'configuration') metrics.bump('orchConfigurationErrors');
+      else metrics.bump('orchPoison');
+      metrics.counter(METRIC_NAMES.orchestrationFailures, {
+        orchestration_name: name,
+        version,
+        error_type: ERROR_TYPE[category],
+        error_category: category,
+      });
+      if (category === 'infrastructure') {
+        metrics.counter(METRIC_NAMES.orchestrationInfrastructureErrors, {
+          orchestration_name: name,
+          error_category: category,
+        });
+      } else if (category === 'configuration') {
+        metrics.counter(METRIC_NAMES.orchestrationConfigurationErrors, {
+          orchestration_name: name,
+          error_category: category,
+        });
+      }
+      // duroxide logs application failures at WARN, the rest at ERROR.
+      logger.log(category === 'application' ? 'warn' : 'error', TARGET, 'Orchestration failed', {
+        ...fields,
+        category,
+        error: displayMessage(result.details),
+      });
+      return;
+    }
+  }
+}

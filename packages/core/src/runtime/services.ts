@@ -1,0 +1,27 @@
+import type { Client } from '../client/client.js';
+import type { Provider } from '../provider/provider-contract.js';
+import type { TurnEngine } from '../replay/turn-types.js';
+import type { SlotHost } from './lifecycle.js';
+import type { ResolvedRuntimeOptions } from './options.js';
+import type { ActivityRegistry, OrchestrationRegistry } from './registry.js';
+import type { SessionSlots } from './sessions.js';
+
+/** Everything the dispatchers share within one runtime. */
+export interface RuntimeServices extends SlotHost {
+  /** The store. */
+  provider: Provider;
+  /** Validated options. */
+  options: ResolvedRuntimeOptions;
+  /** The replay engine (`prepareTurn` / `executeTurn`). */
+  engine: TurnEngine;
+  /** Orchestration handlers. */
+  orchestrations: OrchestrationRegistry;
+  /** Activity handlers (user and built-in). */
+  activities: ActivityRegistry;
+  /** Four hex characters identifying this runtime in worker ids. */
+  runtimeId: string;
+  /** A client over the same provider (handed to activities). */
+  client: Client;
+  /** Ref-counted session capacity of the worker slots. */
+  sessions: SessionSlots;
+}
