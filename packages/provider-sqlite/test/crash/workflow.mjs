@@ -12,18 +12,21 @@ export function registerCrashWorkflow(runtime) {
   });
   runtime.registerOrchestration('CrashChild', async (ctx, n) => {
     const a = await ctx.scheduleActivity('Step', { n, step: 'child' });
+    await ctx.scheduleTimer(200);
     return a.toUpperCase();
   });
   runtime.registerOrchestration('CrashFlow', async (ctx, n) => {
     ctx.setCustomStatus('s1');
     const s1 = await ctx.scheduleActivity('Step', { n, step: 's1' });
-    await ctx.scheduleTimer(50);
+    // The timers pace every instance over about a second and a half, so early kills always interrupt work.
+    await ctx.scheduleTimer(600);
     ctx.setCustomStatus('fan-out');
     const fan = await ctx.all([
       ctx.scheduleActivity('Step', { n, step: 's2' }),
       ctx.scheduleActivity('Step', { n, step: 's3' }),
     ]);
     const child = await ctx.scheduleSubOrchestration('CrashChild', n);
+    await ctx.scheduleTimer(600);
     const s4 = await ctx.scheduleActivity('Step', { n, step: 's4' });
     ctx.setCustomStatus('done');
     return { n, s1, fan: fan.map((r) => r.ok), child, s4 };
