@@ -48,7 +48,7 @@ export const GOLDEN: Record<string, GoldenScenario> = {
         const r2 = await ctx.race(block(), ctx.scheduleTimer(100_000));
         return { all, race, r2 };
       },
-      Child: async (ctx, x: string) => `${x}!`,
+      Child: async (_ctx, x: string) => `${x}!`,
     },
     activities: echo,
     start: ['g-fan', 'Fan', null],

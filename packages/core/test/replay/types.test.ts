@@ -24,7 +24,7 @@ describe('type flow', () => {
         .parameter(1)
         .toEqualTypeOf<{ name: string } | undefined>();
       // @ts-expect-error the input type is enforced
-      ctx.scheduleActivity(greet, { nom: 'x' });
+      void ctx.scheduleActivity(greet, { nom: 'x' });
       const sub = ctx.scheduleSubOrchestration(child, 3);
       expectTypeOf(sub).toEqualTypeOf<DurableTask<string>>();
       const raced = ctx.race(task, ctx.scheduleTimer(5), sub);
