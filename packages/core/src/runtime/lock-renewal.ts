@@ -2,6 +2,8 @@
 export interface LockRenewal {
   /** Stops renewing; safe to call more than once. */
   stop(): void;
+  /** Renews right away instead of at the next tick (a no-op while a renewal is in flight or after stop). */
+  renewNow(): void;
 }
 
 /**
@@ -14,17 +16,21 @@ export function startLockRenewal(
   onFailure: (err: unknown) => void,
 ): LockRenewal {
   let stopped = false;
+  let inFlight = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
     timer = setTimeout(tick, intervalMs);
   };
   const tick = () => {
-    if (stopped) return;
+    if (stopped || inFlight) return;
+    inFlight = true;
     renew().then(
       () => {
+        inFlight = false;
         if (!stopped) schedule();
       },
       (err: unknown) => {
+        inFlight = false;
         if (stopped) return;
         stopped = true;
         onFailure(err);
@@ -36,6 +42,11 @@ export function startLockRenewal(
     stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+    },
+    renewNow() {
+      if (stopped || inFlight) return;
+      if (timer !== undefined) clearTimeout(timer);
+      tick();
     },
   };
 }

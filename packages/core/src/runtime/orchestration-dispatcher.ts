@@ -231,6 +231,7 @@ async function ackTurn(
   for (let attempt = 0; attempt <= ACK_RETRIES; attempt += 1) {
     try {
       await services.provider.ackOrchestrationItem(fetched.lockToken, ack);
+      if (ack.cancelledActivities.length > 0) services.running.poke(ack.cancelledActivities);
       return true;
     } catch (err) {
       lastError = err;

@@ -17,6 +17,7 @@ import { Lifecycle } from './lifecycle.js';
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from './options.js';
 import { runOrchestrationSlot } from './orchestration-dispatcher.js';
 import { ActivityRegistry, DEFAULT_ORCHESTRATION_VERSION, OrchestrationRegistry } from './registry.js';
+import { RunningActivities } from './running-activities.js';
 import type { RuntimeServices } from './services.js';
 import { SessionSlots, startSessionManager } from './sessions.js';
 import { systemActivities } from './system-activities.js';
@@ -144,6 +145,7 @@ export class Runtime {
       runtimeId: this.runtimeId,
       client: new Client(this.provider),
       sessions: new SessionSlots(o.maxSessionsPerRuntime),
+      running: new RunningActivities(),
       lifecycle: this.lifecycle,
       metrics: this.metrics,
       logger: this.logger,

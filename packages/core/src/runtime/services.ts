@@ -4,6 +4,7 @@ import type { TurnEngine } from '../replay/turn-types.js';
 import type { SlotHost } from './lifecycle.js';
 import type { ResolvedRuntimeOptions } from './options.js';
 import type { ActivityRegistry, OrchestrationRegistry } from './registry.js';
+import type { RunningActivities } from './running-activities.js';
 import type { SessionSlots } from './sessions.js';
 
 /** Everything the dispatchers share within one runtime. */
@@ -24,4 +25,6 @@ export interface RuntimeServices extends SlotHost {
   client: Client;
   /** Ref-counted session capacity of the worker slots. */
   sessions: SessionSlots;
+  /** Activities running in this process (fast cancellation when a local turn cancels one). */
+  running: RunningActivities;
 }

@@ -189,6 +189,7 @@ async function executeActivity(
       controller.abort(new DOMException(`activity ${item.name}#${item.id} was cancelled`, 'AbortError'));
     },
   );
+  const untrack = services.running.add(item.instance, item.executionId, item.id, renewal);
   const onForce = () => controller.abort(new DOMException('runtime shutdown deadline passed', 'AbortError'));
   services.lifecycle.forceSignal.addEventListener('abort', onForce, { once: true });
   const identity = await identities.lookup(item.instance, item.executionId);
@@ -239,6 +240,7 @@ async function executeActivity(
     }
   } finally {
     renewal.stop();
+    untrack();
     services.lifecycle.forceSignal.removeEventListener('abort', onForce);
   }
 }

@@ -38,11 +38,9 @@ describe('runtime end to end on SQLite: activity locks and cancellation', () => 
   });
 
   it('cancels an activity that loses a race: its signal aborts and its result is dropped', async () => {
-    h = await harness({
-      workerLockTimeoutMs: 200,
-      workerLockRenewalBufferMs: 50,
-      sessionIdleTimeoutMs: 10_000,
-    });
+    // Default 30 s worker lock: the renewal tick would take 25 s, so this also proves the in-process fast
+    // path (a turn committed here re-checks the lock of the activities it cancels at once).
+    h = await harness();
     let seen: ActivityContext | undefined;
     let finishedAfterAbort = false;
     h.runtime.registerActivity('Slow', async (ctx) => {
@@ -60,8 +58,10 @@ describe('runtime end to end on SQLite: activity locks and cancellation', () => 
     await h.start();
     await h.client.startOrchestration('race-1', 'Racer');
     const result = await h.client.waitForOrchestration('race-1', 5_000);
+    const completedAt = performance.now();
     expect(result.output).toBe('timer won');
     await eventually(() => h!.runtime.metricsSnapshot().activityCancelled === 1);
+    expect(performance.now() - completedAt).toBeLessThan(500);
     expect(seen?.signal.aborted).toBe(true);
     expect(finishedAfterAbort).toBe(true);
     const history = await h.client.readExecutionHistory('race-1', 1);
