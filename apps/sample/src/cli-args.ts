@@ -9,6 +9,8 @@ export interface SampleArgs {
   orders: number;
   /** Decline every payment attempt, exercising retries and the compensation path. */
   failPayment: boolean;
+  /** Make the carrier refuse every shipment (refund, then release). */
+  failShipping: boolean;
   /** Approve, reject, or send nothing (the approval timeout decides). */
   approval: ApprovalMode;
   /** How long orders wait for approval. */
@@ -24,6 +26,7 @@ export const USAGE = `usage: node dist/main.js [options]
   --db <path|sqlite:url>   store (default ./sample.db); postgres:// and redis:// are not available yet
   --orders <n>             number of orders to run concurrently (default 1)
   --fail-payment           decline every payment attempt (retries, then compensation)
+  --fail-shipping          the carrier refuses the shipment (refund, then release)
   --approve                approve orders when they ask (default)
   --reject                 reject orders when they ask
   --no-approval            send no decision: the approval timeout decides
@@ -47,6 +50,7 @@ export function parseArgs(argv: readonly string[]): SampleArgs {
     db: './sample.db',
     orders: 1,
     failPayment: false,
+    failShipping: false,
     approval: 'approve',
     approvalTimeoutMs: 1_000,
     approveOnTimeout: false,
@@ -69,6 +73,9 @@ export function parseArgs(argv: readonly string[]): SampleArgs {
         break;
       case '--fail-payment':
         args.failPayment = true;
+        break;
+      case '--fail-shipping':
+        args.failShipping = true;
         break;
       case '--approve':
       case '--reject':

@@ -34,6 +34,7 @@ function makeOrders(args: SampleArgs, runId: string): OrderInput[] {
     ],
     amountCents: 4_999 + i * 100,
     card: args.failPayment ? 'declined' : 'ok',
+    failShipping: args.failShipping,
     approvalTimeoutMs: args.approvalTimeoutMs,
     approveOnTimeout: args.approveOnTimeout,
   }));
@@ -99,9 +100,12 @@ export async function runSample(argv: readonly string[], io: SampleIo): Promise<
 
   const provider = await SqliteProvider.open(args.db);
   const workflow = orderWorkflow(defaultBackends());
+  // Retry warnings from orchestration traces are part of the story: show them with the progress lines.
+  const show = (message: string) => io.out(`    · ${message}`);
+  const logger = { debug: show, info: show, warn: show, error: (message: string) => io.err(message) };
   const runtime = new Runtime(provider, {
     dispatcherMinPollIntervalMs: 10,
-    observability: { logLevel: 'error' },
+    observability: { logger, logLevel: 'error', traceLevel: 'warn' },
   });
   runtime.register(workflow.processOrder, ...workflow.activities);
   await runtime.start();

@@ -18,6 +18,8 @@ export interface OrderInput {
   amountCents: number;
   /** `declined` makes the payment service refuse every attempt (the compensation path). */
   card: 'ok' | 'declined';
+  /** Makes the carrier refuse the shipment after payment (compensation refunds, then releases). */
+  failShipping: boolean;
   /** How long to wait for the `approval` event. */
   approvalTimeoutMs: number;
   /** What a missing approval means once the timeout passes. */
@@ -98,7 +100,8 @@ export function orderWorkflow(backends: FakeBackends) {
   );
   const createShipment = defineActivity(
     'CreateShipment',
-    async (ctx, x: { orderId: string; warehouse: string }) => {
+    async (ctx, x: { orderId: string; warehouse: string; fail: boolean }) => {
+      if (x.fail) throw new Error('carrier rejected the shipment');
       return `TRK-${x.warehouse.toUpperCase()}-${x.orderId}-${ctx.activityId}`;
     },
   );
@@ -173,7 +176,11 @@ export function orderWorkflow(backends: FakeBackends) {
       progress('shipping', `shipping from ${warehouse}`);
       let trackingNumber: string;
       try {
-        trackingNumber = await ctx.scheduleActivity(createShipment, { orderId: order.orderId, warehouse });
+        trackingNumber = await ctx.scheduleActivity(createShipment, {
+          orderId: order.orderId,
+          warehouse,
+          fail: order.failShipping,
+        });
       } catch (e) {
         return compensate(`shipment failed: ${messageOf(e)}`, 'failed');
       }

@@ -53,6 +53,17 @@ describe('order-fulfilment sample', () => {
     expect(out.some((l) => l.includes('compensating'))).toBe(true);
   });
 
+  it('a refused shipment refunds the payment, then releases the reservation', async () => {
+    const { code, results } = await run(['--db', freshDb(), '--fail-shipping']);
+    expect(code).toBe(0);
+    const [r] = results;
+    expect(r).toMatchObject({ outcome: 'failed', reason: 'shipment failed: carrier rejected the shipment' });
+    expect(r?.outcome === 'failed' && r.compensations).toEqual([
+      expect.stringMatching(/^refunded pay-/),
+      expect.stringMatching(/^released rsv-/),
+    ]);
+  });
+
   it('no approval: the timeout rejects (or approves with --approve-on-timeout)', async () => {
     const rejected = await run(['--db', freshDb(), '--no-approval', '--approval-timeout', '50']);
     expect(rejected.results[0]).toMatchObject({ outcome: 'rejected', reason: 'not approved (timeout)' });
