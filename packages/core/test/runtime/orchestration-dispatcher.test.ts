@@ -246,4 +246,30 @@ describe('orchestration dispatcher', () => {
     await until(() => rt.metricsSnapshot().orchCompletions === 1);
     await rt.shutdown();
   });
+
+  it('keeps an empty fetch cycle at least dispatcherMinPollIntervalMs long', async () => {
+    const { fake, rt } = setup({ dispatcherMinPollIntervalMs: 60 });
+    const calls: number[] = [];
+    fake.provider.fetchOrchestrationItem.mockImplementation(async () => {
+      calls.push(performance.now());
+      return null;
+    });
+    await rt.start();
+    await until(() => calls.length >= 3);
+    await rt.shutdown();
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(55);
+    expect(calls[2]! - calls[1]!).toBeGreaterThanOrEqual(55);
+  });
+
+  it('processes waiting work back to back, with no sleep between items', async () => {
+    const { fake, rt } = setup({ dispatcherMinPollIntervalMs: 5_000 });
+    for (let i = 0; i < 20; i += 1) {
+      fake.pushOrchestration({ item: orchestrationItem(`b-${i}`), lockToken: `t${i}`, attemptCount: 1 });
+    }
+    const began = performance.now();
+    await rt.start();
+    await until(() => rt.metricsSnapshot().orchCompletions === 20);
+    expect(performance.now() - began).toBeLessThan(1_000);
+    await rt.shutdown();
+  });
 });

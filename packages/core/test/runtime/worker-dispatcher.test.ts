@@ -258,4 +258,27 @@ describe('worker dispatcher', () => {
     release();
     await rt.shutdown();
   });
+
+  it('heartbeats owned sessions and sweeps orphaned ones in the background', async () => {
+    const { fake, rt } = setup({
+      workerConcurrency: 2,
+      workerNodeId: 'pod-7',
+      workerLockTimeoutMs: 1_000,
+      sessionLockTimeoutMs: 100,
+      sessionIdleTimeoutMs: 2_000,
+      sessionCleanupIntervalMs: 60,
+    });
+    await rt.start();
+    await until(
+      () =>
+        fake.provider.renewSessionLock.mock.calls.length >= 1 &&
+        fake.provider.cleanupOrphanedSessions.mock.calls.length >= 1,
+    );
+    expect(fake.provider.renewSessionLock).toHaveBeenCalledWith(['pod-7'], 100, 2_000);
+    expect(fake.provider.cleanupOrphanedSessions).toHaveBeenCalledWith(2_000);
+    await rt.shutdown();
+    const renewals = fake.provider.renewSessionLock.mock.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(fake.provider.renewSessionLock.mock.calls.length).toBe(renewals);
+  });
 });
