@@ -1,22 +1,5 @@
-export { DUROXIDE_VERSION } from './version.js';
-
-// --- replay exports (owned by the replay engine work) ---
-export {
-  backoffDelayMs,
-  executeTurn,
-  normalizeRetryPolicy,
-  prepareTurn,
-  SYSTEM_ACTIVITY_GET_KV_VALUE,
-  SYSTEM_ACTIVITY_NEW_GUID,
-  SYSTEM_ACTIVITY_PREFIX,
-  SYSTEM_ACTIVITY_UTC_NOW,
-  turnEngine,
-} from './replay/index.js';
-
 // --- runtime / client / observability exports (owned by the runtime work) ---
 export * from './client/index.js';
-export * from './observability/index.js';
-export * from './runtime/index.js';
 export type {
   ActivityContext,
   ActivityDefinition,
@@ -39,6 +22,7 @@ export {
   TimeoutError,
 } from './errors.js';
 export * from './history/index.js';
+export * from './observability/index.js';
 export * from './provider/index.js';
 export type {
   ActivityOptions,
@@ -53,6 +37,18 @@ export type {
   Settled,
   SubOrchestrationOptions,
 } from './replay/context-api.js';
+// --- replay exports (owned by the replay engine work) ---
+export {
+  backoffDelayMs,
+  executeTurn,
+  normalizeRetryPolicy,
+  prepareTurn,
+  SYSTEM_ACTIVITY_GET_KV_VALUE,
+  SYSTEM_ACTIVITY_NEW_GUID,
+  SYSTEM_ACTIVITY_PREFIX,
+  SYSTEM_ACTIVITY_UTC_NOW,
+  turnEngine,
+} from './replay/index.js';
 export type {
   PreparedTurn,
   TurnEngine,
@@ -60,3 +56,5 @@ export type {
   TurnOutcome,
   TurnResult,
 } from './replay/turn-types.js';
+export * from './runtime/index.js';
+export { DUROXIDE_VERSION } from './version.js';
