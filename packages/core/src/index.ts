@@ -1,4 +1,3 @@
-// --- runtime / client / observability exports (owned by the runtime work) ---
 export * from './client/index.js';
 export type {
   ActivityContext,
@@ -37,7 +36,6 @@ export type {
   Settled,
   SubOrchestrationOptions,
 } from './replay/context-api.js';
-// --- replay exports (owned by the replay engine work) ---
 export {
   backoffDelayMs,
   executeTurn,
