@@ -11,6 +11,7 @@ import {
   type RuntimeScenarioOptions,
   resolveScenarioOptions,
 } from './options.js';
+import { propertyScenarios } from './properties.js';
 import { queueScenarios } from './queues.js';
 import { retryScenarios } from './retry.js';
 import { systemCallScenarios } from './system-calls.js';
@@ -34,6 +35,7 @@ export const SCENARIO_GROUPS: readonly (readonly [string, ScenarioGroup])[] = [
   ['timers and events', timerEventScenarios],
   ['queues', queueScenarios],
   ['determinism', determinismScenarios],
+  ['properties', propertyScenarios],
   ['retry', retryScenarios],
   ['system calls', systemCallScenarios],
 ];

@@ -154,6 +154,29 @@ export function retryScenarios(options: ResolvedScenarioOptions): void {
     expect((await s.kinds(id)).filter((k) => k === 'ActivityScheduled')).toHaveLength(2);
   });
 
+  test('[64] session retries keep the session on every attempt; retries work across continue-as-new', async (s) => {
+    const sessions: (string | null)[] = [];
+    const ran = new Counter();
+    await s.startRuntime((rt) => {
+      rt.registerActivity('SessionFlaky', async (ctx, key: string) => {
+        sessions.push(ctx.sessionId);
+        if (ran.hit(key) < 2) throw new Error(`first attempt of ${key} fails`);
+        return `${key} ok`;
+      });
+      rt.registerOrchestration('RetryGens', async (ctx, gen: number) => {
+        const policy: RetryPolicy = { maxAttempts: 3, backoff: 'fixed', initialDelayMs: 5 };
+        const r = await ctx.scheduleActivityWithRetryOnSession('SessionFlaky', `gen${gen}`, policy, 'sess-1');
+        if (gen === 1) return ctx.continueAsNew(2);
+        return r;
+      });
+    });
+    const id = s.id('retry-session-can');
+    expect((await s.run(id, 'RetryGens', 1)).output).toBe('gen2 ok');
+    expect(sessions).toEqual(['sess-1', 'sess-1', 'sess-1', 'sess-1']);
+    const scheduled = (await s.history(id)).filter((e) => e.kind === 'ActivityScheduled');
+    expect(scheduled.map((e) => e.sessionId)).toEqual(['sess-1', 'sess-1']);
+  });
+
   test('[64] totalTimeoutMs bounds all attempts together', async (s) => {
     const ran = new Counter();
     await s.startRuntime(setup(ran));

@@ -42,15 +42,18 @@ export function systemCallScenarios(options: ResolvedScenarioOptions): void {
     expect(scheduled.filter((n) => String(n).startsWith('__duroxide_syscall:'))).toHaveLength(4);
   });
 
-  test('[65] system calls inside all/race and ordered with activities', async (s) => {
-    await s.startRuntime((rt) => {
-      rt.registerActivity('Stamp', async (_ctx, label: string) => label);
-      rt.registerOrchestration('SysMix', async (ctx) => {
-        const joined = await ctx.all([ctx.newGuid(), ctx.utcNow(), ctx.scheduleActivity('Stamp', 'mid')]);
-        const raced = await ctx.race(ctx.utcNow(), ctx.waitForEvent('Never'));
-        return { joined, racedIndex: raced.index, racedIsNumber: typeof raced.value === 'number' };
-      });
-    });
+  test('[65] system calls inside all/race and ordered with activities (single-threaded runtime)', async (s) => {
+    await s.startRuntime(
+      (rt) => {
+        rt.registerActivity('Stamp', async (_ctx, label: string) => label);
+        rt.registerOrchestration('SysMix', async (ctx) => {
+          const joined = await ctx.all([ctx.newGuid(), ctx.utcNow(), ctx.scheduleActivity('Stamp', 'mid')]);
+          const raced = await ctx.race(ctx.utcNow(), ctx.waitForEvent('Never'));
+          return { joined, racedIndex: raced.index, racedIsNumber: typeof raced.value === 'number' };
+        });
+      },
+      { orchestrationConcurrency: 1, workerConcurrency: 1 },
+    );
     const id = s.id('sys-mix');
     const out = (await s.run(id, 'SysMix')).output as {
       joined: [{ ok: string }, { ok: number }, { ok: string }];
