@@ -1,6 +1,6 @@
 import type { OrchestrationContext } from '@duroxide/core';
 import { expect } from 'vitest';
-import { Counter, scenarioIt } from './harness.js';
+import { Counter, scenarioIt, waitUntil } from './harness.js';
 import type { ResolvedScenarioOptions } from './options.js';
 
 const MAX_ATTEMPTS = 3;
@@ -180,6 +180,20 @@ export function errorPoisonScenarios(options: ResolvedScenarioOptions): void {
     await s.client.startOrchestration(id, 'Upgrader');
     expect(await s.failed(id)).toMatch(/^poison:/);
     expect(await s.client.listExecutions(id)).toContain(2);
+  });
+
+  test('[55] a fetch whose lock expires (a crashed dispatcher) counts as an attempt', async (s) => {
+    const id = s.id('attempt-expiry');
+    await s.client.startOrchestration(id, 'Fine');
+    // Play a dispatcher that locks the instance and dies: no ack, no abandon, the lock just expires.
+    const item = await s.provider.fetchOrchestrationItem(30, 0);
+    expect(item?.item.instance).toBe(id);
+    const lockedAt = Date.now();
+    await waitUntil(() => (Date.now() > lockedAt + 60 ? true : undefined), 'the 30 ms lock to expire');
+    await s.startRuntime((rt) => rt.registerOrchestration('Fine', async () => 'ran'), { maxAttempts: 1 });
+    expect(await s.failed(id)).toMatch(/^poison: orchestration/);
+    const details = (await s.client.getStatus(id)).failureDetails as { attemptCount: number };
+    expect(details.attemptCount).toBe(2);
   });
 
   test('[55] the attempt count grows with every abandon until the poison threshold', async (s) => {
