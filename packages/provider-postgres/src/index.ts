@@ -1,1 +1,3 @@
-export {};
+export type { PostgresProviderOptions } from './options.js';
+export { POSTGRES_PROVIDER_VERSION, PostgresProvider } from './postgres-provider.js';
+export { MIGRATIONS, SCHEMA_VERSION } from './sql/migrations.js';

@@ -1,0 +1,167 @@
+import type { Clock } from '@duroxide/core';
+import { isManualClock } from '@duroxide/core';
+import pg from 'pg';
+import { instanceHash } from './sql/naming.js';
+
+/** Which queue a fetch waits on. */
+export type QueueKind = 'orchestrator' | 'worker';
+
+/** How long a wait lasts at most while the LISTEN connection is down (then fetches poll). */
+const DISCONNECTED_POLL_MS = 500;
+/** Reconnect delays for the LISTEN connection. */
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+interface Waiter {
+  kind: QueueKind | 'instance';
+  hash: string | null;
+  resolve: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Wakes waiting fetches and instance waiters from Postgres notifications on the schema's channel. One
+ * dedicated connection LISTENs; payloads are `o:<md5 instance>` (orchestrator message), `w:` (activity)
+ * and `c:<md5 instance>` (a turn committed). Per-queue sequence numbers close the gap between a fetch
+ * finding nothing and starting to wait. A `ManualClock` advance wakes everything, and while the
+ * connection is down waits are capped so fetches fall back to polling until it is back.
+ */
+export class Notifier {
+  private readonly seqs: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
+  private readonly waiters = new Set<Waiter>();
+  private client: pg.Client | null = null;
+  private connected = false;
+  private closed = false;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly unsubscribeClock: (() => void) | null;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string,
+    clock: Clock,
+  ) {
+    this.unsubscribeClock = isManualClock(clock) ? clock.onAdvance(() => this.wakeAll()) : null;
+  }
+
+  /** Opens the LISTEN connection; the provider is not usable for long polling before this resolves. */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  /** Whether notifications are currently being received. */
+  get listening(): boolean {
+    return this.connected;
+  }
+
+  /** The current sequence number of a queue; capture it before querying, then pass it to `wait`. */
+  seq(kind: QueueKind): number {
+    return this.seqs[kind];
+  }
+
+  /** Resolves after `ms`, or as soon as the queue was notified since `sinceSeq`, or on close. */
+  wait(kind: QueueKind, sinceSeq: number, ms: number): Promise<void> {
+    if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0) return Promise.resolve();
+    return this.addWaiter(kind, null, ms);
+  }
+
+  /** Resolves when a commit touches `instance`, after `ms`, or on close. */
+  waitForInstance(instance: string, ms: number): Promise<void> {
+    if (this.closed || ms <= 0) return Promise.resolve();
+    return this.addWaiter('instance', instanceHash(instance), ms);
+  }
+
+  /** Stops listening and wakes every waiter. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribeClock?.();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.wakeAll();
+    const client = this.client;
+    this.client = null;
+    this.connected = false;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  /** Wakes every waiting fetch (and instance waiter) so it re-checks the store. */
+  wakeAll(): void {
+    this.seqs.orchestrator += 1;
+    this.seqs.worker += 1;
+    for (const waiter of [...this.waiters]) this.release(waiter);
+  }
+
+  private addWaiter(kind: Waiter['kind'], hash: string | null, ms: number): Promise<void> {
+    const capped = this.connected ? ms : Math.min(ms, DISCONNECTED_POLL_MS);
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { kind, hash, resolve, timer: setTimeout(() => this.release(waiter), capped) };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private release(waiter: Waiter): void {
+    if (!this.waiters.delete(waiter)) return;
+    clearTimeout(waiter.timer);
+    waiter.resolve();
+  }
+
+  private onNotification(payload: string): void {
+    const kind = payload.charAt(0);
+    const hash = payload.slice(2);
+    if (kind === 'o') this.seqs.orchestrator += 1;
+    if (kind === 'w') this.seqs.worker += 1;
+    for (const waiter of [...this.waiters]) {
+      if (
+        (kind === 'o' && waiter.kind === 'orchestrator') ||
+        (kind === 'w' && waiter.kind === 'worker') ||
+        (waiter.kind === 'instance' && hash !== '' && waiter.hash === hash)
+      ) {
+        this.release(waiter);
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client(this.config);
+    client.on('notification', (msg) => {
+      if (msg.channel === this.channel) this.onNotification(msg.payload ?? '');
+    });
+    client.on('error', () => this.onDisconnect(client));
+    client.on('end', () => this.onDisconnect(client));
+    await client.connect();
+    try {
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.connected = true;
+    this.reconnectDelay = RECONNECT_MIN_MS;
+    // Anything may have happened while we were not listening.
+    this.wakeAll();
+  }
+
+  private onDisconnect(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.connected = false;
+    client.end().catch(() => undefined);
+    this.wakeAll();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect().catch(() => this.scheduleReconnect());
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}

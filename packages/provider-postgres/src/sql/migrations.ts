@@ -1,0 +1,33 @@
+import { adminFunctionsSql } from './admin-functions.js';
+import type { SchemaNames } from './naming.js';
+import { orchestrationFunctionsSql } from './orchestration-functions.js';
+import { tablesSql } from './tables.js';
+import { workerFunctionsSql } from './worker-functions.js';
+
+/** One schema step, recorded in `_duroxide_migrations` once applied. */
+export interface Migration {
+  /** The version this migration produces. */
+  version: number;
+  /** What the migration does. */
+  description: string;
+  /** The DDL for a schema, run in one transaction. */
+  sql(names: SchemaNames): string;
+}
+
+/** Every migration, in order. Append new ones; never edit an applied one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'tables, indexes and the server-side functions of every provider operation',
+    sql: (names) =>
+      [
+        tablesSql(names),
+        orchestrationFunctionsSql(names),
+        workerFunctionsSql(names),
+        adminFunctionsSql(names),
+      ].join('\n'),
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
