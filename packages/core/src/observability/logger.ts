@@ -4,16 +4,31 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** A threshold: messages below it are dropped; `off` drops everything. */
 export type LogThreshold = LogLevel | 'off';
 
-/** A console-like sink; pino, winston and `console` all fit. */
+/**
+ * A logger with the four level methods. `console` and winston take `(message, fields)`; pino and bunyan
+ * take `(fields, message)` (see `LoggerStyle`); the runtime calls whichever the style says.
+ */
 export interface Logger {
   /** Fine-grained diagnostics. */
-  debug(message: string, fields?: LogFields): void;
+  debug(...args: never[]): void;
   /** Normal progress. */
-  info(message: string, fields?: LogFields): void;
+  info(...args: never[]): void;
   /** Something unusual that the runtime handled. */
-  warn(message: string, fields?: LogFields): void;
+  warn(...args: never[]): void;
   /** Something failed. */
-  error(message: string, fields?: LogFields): void;
+  error(...args: never[]): void;
+}
+
+/** Argument order of a logger: `console` = `(message, fields)`, `pino` = `(fields, message)`. */
+export type LoggerStyle = 'console' | 'pino';
+
+/** pino instances carry `levels.values` and `child()`; winston's `levels` is a flat map, so it stays console style. */
+export function detectLoggerStyle(logger: Logger): LoggerStyle {
+  const candidate = logger as unknown as { levels?: { values?: unknown }; child?: unknown };
+  const values = candidate.levels?.values;
+  return typeof values === 'object' && values !== null && typeof candidate.child === 'function'
+    ? 'pino'
+    : 'console';
 }
 
 /** Correlation fields attached to a log line (instance, execution, orchestration, activity, worker ids). */
@@ -39,6 +54,8 @@ export class FilteredLogger {
     private readonly runtimeThreshold: LogThreshold,
     /** Threshold for user traces (`ctx.trace*` in orchestrations and activities). */
     private readonly traceThreshold: LogThreshold,
+    /** Argument order the sink expects. */
+    private readonly style: LoggerStyle = 'console',
   ) {}
 
   /** Logs a runtime diagnostic under `target` (e.g. `duroxide::runtime::worker`). */
@@ -60,7 +77,9 @@ export class FilteredLogger {
 
   private emit(level: LogLevel, message: string, fields: LogFields): void {
     try {
-      this.sink[level](message, fields);
+      const method = this.sink[level] as (a: unknown, b: unknown) => void;
+      if (this.style === 'pino') method.call(this.sink, fields, message);
+      else method.call(this.sink, message, fields);
     } catch {
       // A broken logger must never break a dispatcher.
     }
@@ -68,9 +87,9 @@ export class FilteredLogger {
 }
 
 /** The default sink: `console`, one line per message with its fields. */
-export const consoleLogger: Logger = {
-  debug: (message, fields) => console.debug(`[duroxide] ${message}`, fields ?? ''),
-  info: (message, fields) => console.info(`[duroxide] ${message}`, fields ?? ''),
-  warn: (message, fields) => console.warn(`[duroxide] ${message}`, fields ?? ''),
-  error: (message, fields) => console.error(`[duroxide] ${message}`, fields ?? ''),
-};
+export const consoleLogger = {
+  debug: (message: string, fields?: LogFields) => console.debug(`[duroxide] ${message}`, fields ?? ''),
+  info: (message: string, fields?: LogFields) => console.info(`[duroxide] ${message}`, fields ?? ''),
+  warn: (message: string, fields?: LogFields) => console.warn(`[duroxide] ${message}`, fields ?? ''),
+  error: (message: string, fields?: LogFields) => console.error(`[duroxide] ${message}`, fields ?? ''),
+} satisfies Logger;

@@ -17,12 +17,16 @@ export const METRIC_NAMES = {
   activityConfigurationErrors: 'duroxide_activity_configuration_errors_total',
   providerOperationDuration: 'duroxide_provider_operation_duration_seconds',
   providerErrors: 'duroxide_provider_errors_total',
+  activeOrchestrations: 'duroxide_active_orchestrations',
+  orchestratorQueueDepth: 'duroxide_orchestrator_queue_depth',
+  workerQueueDepth: 'duroxide_worker_queue_depth',
+  orchestrationTurnDuration: 'duroxide_orchestration_turn_duration_seconds',
 } as const;
 
 /** Metric attribute values. */
 export type MetricLabels = Record<string, string>;
 
-/** Where metrics go; an OpenTelemetry meter adapter implements this later. */
+/** Where metrics go (an OpenTelemetry meter through `OtelMetricsSink`, or any custom sink). */
 export interface MetricsSink {
   /** Adds `value` to a counter. */
   counter(name: string, value: number, labels: MetricLabels): void;
@@ -66,7 +70,19 @@ export interface MetricsSnapshot {
   workerDispatcherItemsFetched: number;
   /** Provider calls that failed. */
   providerErrors: number;
+  /** Gauge: running instances in the store at the last poll (-1 before the first poll). */
+  activeOrchestrations: number;
+  /** Gauge: unlocked orchestrator messages at the last poll (-1 before the first poll). */
+  orchestratorQueueDepth: number;
+  /** Gauge: unlocked activity rows at the last poll (-1 before the first poll). */
+  workerQueueDepth: number;
 }
+
+/** The values the gauge poller reads from the provider. */
+export type GaugeReadings = Pick<
+  MetricsSnapshot,
+  'activeOrchestrations' | 'orchestratorQueueDepth' | 'workerQueueDepth'
+>;
 
 /** Creates an all-zero snapshot. */
 export function emptyMetricsSnapshot(): MetricsSnapshot {
@@ -88,6 +104,9 @@ export function emptyMetricsSnapshot(): MetricsSnapshot {
     orchDispatcherItemsFetched: 0,
     workerDispatcherItemsFetched: 0,
     providerErrors: 0,
+    activeOrchestrations: -1,
+    orchestratorQueueDepth: -1,
+    workerQueueDepth: -1,
   };
 }
 
@@ -97,31 +116,63 @@ export function emptyMetricsSnapshot(): MetricsSnapshot {
  */
 export class RuntimeMetrics {
   private readonly counters = emptyMetricsSnapshot();
+  private readonly sinks: MetricsSink[] = [];
 
-  constructor(private readonly sink: MetricsSink | null) {}
+  constructor(sink: MetricsSink | null = null) {
+    if (sink !== null) this.sinks.push(sink);
+  }
+
+  /** Adds a sink (the OpenTelemetry adapter is added when the runtime starts). */
+  addSink(sink: MetricsSink): void {
+    this.sinks.push(sink);
+  }
+
+  /** Whether any sink receives named metrics (callers skip building labels otherwise). */
+  get hasSinks(): boolean {
+    return this.sinks.length > 0;
+  }
 
   /** Bumps a snapshot counter. */
   bump(field: keyof MetricsSnapshot, by = 1): void {
     this.counters[field] += by;
   }
 
-  /** Adds to a named counter in the sink. */
+  /** Stores the latest gauge readings (shown in the snapshot and observed by OpenTelemetry gauges). */
+  setGauges(readings: GaugeReadings): void {
+    this.counters.activeOrchestrations = readings.activeOrchestrations;
+    this.counters.orchestratorQueueDepth = readings.orchestratorQueueDepth;
+    this.counters.workerQueueDepth = readings.workerQueueDepth;
+  }
+
+  /** The latest gauge readings. */
+  gauges(): GaugeReadings {
+    const c = this.counters;
+    return {
+      activeOrchestrations: c.activeOrchestrations,
+      orchestratorQueueDepth: c.orchestratorQueueDepth,
+      workerQueueDepth: c.workerQueueDepth,
+    };
+  }
+
+  /** Adds to a named counter in every sink. */
   counter(name: string, labels: MetricLabels = {}, value = 1): void {
-    if (this.sink === null) return;
-    try {
-      this.sink.counter(name, value, labels);
-    } catch {
-      // Metrics are best-effort.
+    for (const sink of this.sinks) {
+      try {
+        sink.counter(name, value, labels);
+      } catch {
+        // Metrics are best-effort.
+      }
     }
   }
 
-  /** Records a named histogram sample in the sink. */
+  /** Records a named histogram sample in every sink. */
   histogram(name: string, value: number, labels: MetricLabels = {}): void {
-    if (this.sink === null) return;
-    try {
-      this.sink.histogram(name, value, labels);
-    } catch {
-      // Metrics are best-effort.
+    for (const sink of this.sinks) {
+      try {
+        sink.histogram(name, value, labels);
+      } catch {
+        // Metrics are best-effort.
+      }
     }
   }
 

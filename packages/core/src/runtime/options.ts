@@ -1,7 +1,15 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { ConfigurationError } from '../errors.js';
 import { compareSemver, type SemverRange, tryParseSemver } from '../history/semver.js';
 import { type TagFilter, validateTagFilter } from '../history/tag-filter.js';
-import { consoleLogger, isLogThreshold, type Logger, type LogThreshold } from '../observability/logger.js';
+import {
+  consoleLogger,
+  detectLoggerStyle,
+  isLogThreshold,
+  type Logger,
+  type LoggerStyle,
+  type LogThreshold,
+} from '../observability/logger.js';
 import type { MetricsSink } from '../observability/metrics.js';
 import { DUROXIDE_VERSION } from '../version.js';
 
@@ -13,8 +21,19 @@ export interface ObservabilityOptions {
   logLevel?: LogThreshold;
   /** Threshold for user traces (`ctx.trace*`); default `info`. */
   traceLevel?: LogThreshold;
+  /**
+   * How the logger takes its arguments: `console` style `(message, fields)` or pino/bunyan style
+   * `(fields, message)`; default: pino style for pino loggers, console style otherwise.
+   */
+  loggerStyle?: LoggerStyle;
   /** Receives every named metric (duroxide's names); default none (the snapshot counters still work). */
   metricsSink?: MetricsSink;
+  /** Where OpenTelemetry metrics go; default the global MeterProvider of `@opentelemetry/api`. */
+  meterProvider?: MeterProvider;
+  /** Where OpenTelemetry spans go; default the global TracerProvider of `@opentelemetry/api`. */
+  tracerProvider?: TracerProvider;
+  /** How often the queue-depth and active-orchestration gauges are refreshed; default 60 000 ms. */
+  gaugePollIntervalMs?: number;
   /** Service name reported with telemetry; default `duroxide`. */
   serviceName?: string;
   /** Service version reported with telemetry; default none. */
@@ -71,6 +90,12 @@ export interface RuntimeOptions {
   workerTagFilter?: TagFilter;
   /** Logging and metrics. */
   observability?: ObservabilityOptions;
+  /**
+   * For tests only: the duroxide version this runtime acts as (pinned on the executions it starts and the
+   * top of its default replay range), to simulate older and newer nodes in rolling-upgrade tests.
+   * Default `DUROXIDE_VERSION`.
+   */
+  duroxideVersion?: string;
 }
 
 /** Options after defaults and validation. */
@@ -94,11 +119,16 @@ export interface ResolvedRuntimeOptions {
   maxSessionsPerRuntime: number;
   workerNodeId: string | null;
   workerTagFilter: TagFilter;
+  duroxideVersion: string;
   observability: {
     logger: Logger;
+    loggerStyle: LoggerStyle;
     logLevel: LogThreshold;
     traceLevel: LogThreshold;
     metricsSink: MetricsSink | null;
+    meterProvider: MeterProvider | null;
+    tracerProvider: TracerProvider | null;
+    gaugePollIntervalMs: number;
     serviceName: string;
     serviceVersion: string | null;
   };
@@ -123,6 +153,7 @@ export const DEFAULT_RUNTIME_OPTIONS = {
   sessionIdleTimeoutMs: 300_000,
   sessionCleanupIntervalMs: 300_000,
   maxSessionsPerRuntime: 10,
+  gaugePollIntervalMs: 60_000,
 } as const;
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -146,13 +177,18 @@ const KNOWN_OPTIONS = new Set<string>([
   'workerNodeId',
   'workerTagFilter',
   'observability',
+  'duroxideVersion',
 ]);
 
 const KNOWN_OBSERVABILITY = new Set<string>([
   'logger',
+  'loggerStyle',
   'logLevel',
   'traceLevel',
   'metricsSink',
+  'meterProvider',
+  'tracerProvider',
+  'gaugePollIntervalMs',
   'serviceName',
   'serviceVersion',
 ]);
@@ -202,6 +238,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRun
   rejectUnknown(options, KNOWN_OPTIONS, '');
   const d = DEFAULT_RUNTIME_OPTIONS;
   const o = options;
+  const duroxideVersion = resolveDuroxideVersion(o.duroxideVersion);
   const resolved: ResolvedRuntimeOptions = {
     orchestrationConcurrency: num(
       o.orchestrationConcurrency,
@@ -254,7 +291,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRun
       d.activityCancellationGracePeriodMs,
       MS,
     ),
-    supportedReplayVersions: resolveReplayVersions(o.supportedReplayVersions),
+    supportedReplayVersions: resolveReplayVersions(o.supportedReplayVersions, duroxideVersion),
     sessionLockTimeoutMs: num(
       o.sessionLockTimeoutMs,
       'sessionLockTimeoutMs',
@@ -290,6 +327,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRun
       o.workerTagFilter === undefined
         ? 'defaultOnly'
         : validateTagFilter(o.workerTagFilter, 'workerTagFilter'),
+    duroxideVersion,
     observability: resolveObservability(o.observability),
   };
   checkSessionIdleTimeout(resolved);
@@ -328,8 +366,16 @@ function resolveBackoff(
   return { baseDelayMs, maxDelayMs };
 }
 
-function resolveReplayVersions(value: SemverRange[] | null | undefined): SemverRange[] {
-  if (value === undefined || value === null) return [{ min: '0.0.0', max: DUROXIDE_VERSION }];
+function resolveDuroxideVersion(value: string | undefined): string {
+  if (value === undefined) return DUROXIDE_VERSION;
+  if (typeof value !== 'string' || tryParseSemver(value) === null) {
+    throw new ConfigurationError(`duroxideVersion: expected a semantic version, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function resolveReplayVersions(value: SemverRange[] | null | undefined, own: string): SemverRange[] {
+  if (value === undefined || value === null) return [{ min: '0.0.0', max: own }];
   if (!Array.isArray(value) || value.length === 0) {
     throw new ConfigurationError(
       'supportedReplayVersions: expected a non-empty array of { min, max } ranges',
@@ -383,8 +429,30 @@ function resolveObservability(
   if (sink !== null && (typeof sink.counter !== 'function' || typeof sink.histogram !== 'function')) {
     throw new ConfigurationError('observability.metricsSink: expected { counter(), histogram() }');
   }
+  if (v.loggerStyle !== undefined && v.loggerStyle !== 'console' && v.loggerStyle !== 'pino') {
+    throw new ConfigurationError(
+      `observability.loggerStyle: expected 'console' or 'pino', got ${describe(v.loggerStyle)}`,
+    );
+  }
+  const meterProvider = v.meterProvider ?? null;
+  if (meterProvider !== null && typeof meterProvider.getMeter !== 'function') {
+    throw new ConfigurationError('observability.meterProvider: expected a MeterProvider with getMeter()');
+  }
+  const tracerProvider = v.tracerProvider ?? null;
+  if (tracerProvider !== null && typeof tracerProvider.getTracer !== 'function') {
+    throw new ConfigurationError('observability.tracerProvider: expected a TracerProvider with getTracer()');
+  }
   return {
     logger,
+    loggerStyle: v.loggerStyle ?? detectLoggerStyle(logger),
+    meterProvider,
+    tracerProvider,
+    gaugePollIntervalMs: num(
+      v.gaugePollIntervalMs,
+      'observability.gaugePollIntervalMs',
+      DEFAULT_RUNTIME_OPTIONS.gaugePollIntervalMs,
+      POSITIVE_MS,
+    ),
     logLevel: v.logLevel ?? 'warn',
     traceLevel: v.traceLevel ?? 'info',
     metricsSink: sink,

@@ -1,7 +1,7 @@
 import { semverRangeContains, tryParseSemver } from '../history/semver.js';
+import { endSpan, SPAN_ATTRIBUTES } from '../observability/tracing.js';
 import type { FetchedOrchestrationItem, OrchestrationAck } from '../provider/provider-contract.js';
 import type { PreparedTurn, TurnOutcome } from '../replay/turn-types.js';
-import { DUROXIDE_VERSION } from '../version.js';
 import {
   buildInfrastructureFailureAck,
   buildPoisonAck,
@@ -172,16 +172,33 @@ async function processItem(
     orchestrationVersion: resolved.version,
   };
   const started = performance.now();
-  const outcome = await services.engine.executeTurn(prepared, {
-    handler: resolved.handler,
-    version: resolved.version,
-    nowMs: Date.now(),
-    duroxideVersion: DUROXIDE_VERSION,
-    trace: (level, message) => services.logger.trace(level, 'duroxide::orchestration', message, turnFields),
+  const nowMs = Date.now();
+  const span = services.tracing.startTurn({
+    [SPAN_ATTRIBUTES.instanceId]: prepared.instance,
+    [SPAN_ATTRIBUTES.executionId]: prepared.executionId,
+    [SPAN_ATTRIBUTES.orchestrationName]: prepared.orchestrationName,
+    [SPAN_ATTRIBUTES.orchestrationVersion]: resolved.version,
+    [SPAN_ATTRIBUTES.workerId]: workerId,
   });
-  const committed = await ackTurn(services, fetched, outcome.ack, { prepared, target, outcome });
-  if (committed) {
-    recordTurnOutcome(services, prepared, resolved.version, outcome, (performance.now() - started) / 1_000);
+  let spanOutcome = 'crashed';
+  try {
+    const outcome = await services.engine.executeTurn(prepared, {
+      handler: resolved.handler,
+      version: resolved.version,
+      nowMs,
+      duroxideVersion: o.duroxideVersion,
+      trace: (level, message) => services.logger.trace(level, 'duroxide::orchestration', message, turnFields),
+    });
+    span.setAttribute(SPAN_ATTRIBUTES.historySize, outcome.history.length);
+    const committed = await ackTurn(services, fetched, outcome.ack, { prepared, target, outcome });
+    spanOutcome = committed ? outcome.result.type : 'notCommitted';
+    if (committed) {
+      const turnSeconds = (performance.now() - started) / 1_000;
+      recordTurnOutcome(services, prepared, resolved.version, outcome, { nowMs, turnSeconds });
+    }
+  } finally {
+    const isError = spanOutcome === 'crashed' || spanOutcome === 'notCommitted' || spanOutcome === 'failed';
+    endSpan(span, spanOutcome, isError ? spanOutcome : undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import { displayMessage } from '../history/error-details.js';
 import { METRIC_NAMES } from '../observability/metrics.js';
 import type { PreparedTurn, TurnOutcome } from '../replay/turn-types.js';
 import type { RuntimeServices } from './services.js';
+import { turnCountBucket } from './turn-counts.js';
 
 const TARGET = 'duroxide::runtime::execution';
 
@@ -12,16 +13,31 @@ const ERROR_TYPE = {
   poison: 'poison',
 } as const;
 
-/** Records metrics and log lines for a committed turn (§8.1), by how it ended. */
+/** When a committed turn ran: its clock (`nowMs` given to the engine) and its processing time. */
+export interface TurnTiming {
+  /** The turn's wall clock, stamped on the events it wrote. */
+  nowMs: number;
+  /** Processing time of the turn (replay, user code, ack). */
+  turnSeconds: number;
+}
+
+/**
+ * Records metrics and log lines for a committed turn (§8.1), by how it ended. Fixes of duroxide's quirks:
+ * the duration runs from the execution's `OrchestrationStarted` to its terminal turn (not just the last
+ * turn's processing time) and the turn count is the execution's real number of turns.
+ */
 export function recordTurnOutcome(
   services: RuntimeServices,
   prepared: Extract<PreparedTurn, { type: 'run' }>,
   version: string,
   outcome: TurnOutcome,
-  turnSeconds: number,
+  timing: TurnTiming,
 ): void {
   const { metrics, logger } = services;
   const name = prepared.orchestrationName;
+  const persisted = outcome.history.slice(0, outcome.history.length - outcome.ack.historyDelta.length);
+  const turns = services.turnCounts.record(prepared.instance, prepared.executionId, persisted);
+  metrics.histogram(METRIC_NAMES.orchestrationTurnDuration, timing.turnSeconds, { orchestration_name: name });
   const fields = {
     instanceId: prepared.instance,
     executionId: prepared.executionId,
@@ -40,14 +56,25 @@ export function recordTurnOutcome(
   }
   const result = outcome.result;
   if (result.type === 'continue') return;
+  services.turnCounts.forget(prepared.instance, prepared.executionId);
   const status =
     result.type === 'completed' ? 'success' : result.type === 'continuedAsNew' ? 'continuedAsNew' : 'failed';
-  metrics.counter(METRIC_NAMES.orchestrationCompletions, { orchestration_name: name, version, status });
-  metrics.histogram(METRIC_NAMES.orchestrationDuration, turnSeconds, {
+  metrics.counter(METRIC_NAMES.orchestrationCompletions, {
+    orchestration_name: name,
+    version,
+    status,
+    final_turn_count: turnCountBucket(turns),
+  });
+  const startedAt =
+    outcome.history[0]?.kind === 'OrchestrationStarted' ? outcome.history[0].timestampMs : null;
+  const durationSeconds =
+    startedAt === null ? timing.turnSeconds : Math.max(0, timing.nowMs - startedAt) / 1_000;
+  metrics.histogram(METRIC_NAMES.orchestrationDuration, durationSeconds, {
     orchestration_name: name,
     version,
     status,
   });
+  metrics.histogram(METRIC_NAMES.orchestrationTurns, turns, { orchestration_name: name });
   metrics.histogram(METRIC_NAMES.orchestrationHistorySize, outcome.history.length, {
     orchestration_name: name,
   });

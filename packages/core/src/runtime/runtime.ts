@@ -7,11 +7,14 @@ import type {
   OrchestrationHandler,
 } from '../definitions.js';
 import { ConfigurationError } from '../errors.js';
+import { type GaugePoller, startGaugePoller } from '../observability/gauge-poller.js';
+import { instrumentProvider } from '../observability/instrumented-provider.js';
 import { FilteredLogger } from '../observability/logger.js';
 import { type MetricsSnapshot, RuntimeMetrics } from '../observability/metrics.js';
+import { OtelMetricsSink, resolveMeter } from '../observability/otel-metrics.js';
+import { RuntimeTracing } from '../observability/tracing.js';
 import type { Provider } from '../provider/provider-contract.js';
 import type { TurnEngine } from '../replay/turn-types.js';
-import { DUROXIDE_VERSION } from '../version.js';
 import { OrchestrationIdentityCache } from './identity-cache.js';
 import { Lifecycle } from './lifecycle.js';
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from './options.js';
@@ -22,6 +25,7 @@ import type { RuntimeServices } from './services.js';
 import { SessionSlots, startSessionManager } from './sessions.js';
 import { systemActivities } from './system-activities.js';
 import { errorMessage } from './timing.js';
+import { TurnCounts } from './turn-counts.js';
 import { runWorkerSlot, sessionOwnerIds } from './worker-dispatcher.js';
 
 const TARGET = 'duroxide::runtime';
@@ -48,6 +52,8 @@ export class Runtime {
   private readonly lifecycle = new Lifecycle();
   private state: State = 'created';
   private stopSessions: (() => void) | null = null;
+  private gaugePoller: GaugePoller | null = null;
+  private detachGauges: (() => void) | null = null;
 
   /**
    * Creates a runtime; invalid options throw a `ConfigurationError` naming the option. `engine` replaces
@@ -67,7 +73,7 @@ export class Runtime {
     }
     this.options = resolveRuntimeOptions(options);
     const obs = this.options.observability;
-    this.logger = new FilteredLogger(obs.logger, obs.logLevel, obs.traceLevel);
+    this.logger = new FilteredLogger(obs.logger, obs.logLevel, obs.traceLevel, obs.loggerStyle);
     this.metrics = new RuntimeMetrics(obs.metricsSink);
     this.runtimeId = randomBytes(2).toString('hex');
   }
@@ -136,8 +142,16 @@ export class Runtime {
       this.activities.registerSystem(name, handler);
     const engine = this.engine ?? (await import('./engine.js')).defaultTurnEngine;
     const o = this.options;
+    const meter = resolveMeter(o.observability.meterProvider);
+    if (meter !== null) {
+      const sink = new OtelMetricsSink(meter);
+      this.metrics.addSink(sink);
+      this.detachGauges = sink.observeGauges(() => this.metrics.gauges());
+    }
+    // Timing every storage call costs a little, so it is only done when someone receives the metrics.
+    const provider = this.metrics.hasSinks ? instrumentProvider(this.provider, this.metrics) : this.provider;
     const services: RuntimeServices = {
-      provider: this.provider,
+      provider,
       options: o,
       engine,
       orchestrations: this.orchestrations,
@@ -150,8 +164,17 @@ export class Runtime {
       metrics: this.metrics,
       logger: this.logger,
       minPollIntervalMs: o.dispatcherMinPollIntervalMs,
+      tracing: new RuntimeTracing(o.observability.tracerProvider),
+      turnCounts: new TurnCounts(),
     };
-    this.logger.log('info', TARGET, `duroxide-ts runtime ${DUROXIDE_VERSION} starting`, {
+    this.gaugePoller = startGaugePoller(
+      this.provider,
+      this.metrics,
+      this.logger,
+      o.observability.gaugePollIntervalMs,
+    );
+    await this.gaugePoller.poll();
+    this.logger.log('info', TARGET, `duroxide-ts runtime ${o.duroxideVersion} starting`, {
       runtimeId: this.runtimeId,
       provider: `${this.provider.name} ${this.provider.version}`,
       supportedReplayVersions: o.supportedReplayVersions,
@@ -163,7 +186,7 @@ export class Runtime {
     for (let i = 0; i < o.workerConcurrency; i += 1) this.spawn(runWorkerSlot(services, i, identities));
     if (o.workerConcurrency > 0 && o.maxSessionsPerRuntime > 0) {
       this.stopSessions = startSessionManager(
-        this.provider,
+        provider,
         {
           ownerIds: sessionOwnerIds(services),
           lockTimeoutMs: o.sessionLockTimeoutMs,
@@ -194,6 +217,10 @@ export class Runtime {
     this.state = 'stopped';
     this.stopSessions?.();
     this.stopSessions = null;
+    this.gaugePoller?.stop();
+    this.gaugePoller = null;
+    this.detachGauges?.();
+    this.detachGauges = null;
     const finished = await this.lifecycle.drain(timeoutMs);
     if (!finished) {
       this.logger.log('warn', TARGET, 'shutdown deadline passed with work in flight', {

@@ -1,4 +1,5 @@
 import type { Client } from '../client/client.js';
+import type { RuntimeTracing } from '../observability/tracing.js';
 import type { Provider } from '../provider/provider-contract.js';
 import type { TurnEngine } from '../replay/turn-types.js';
 import type { SlotHost } from './lifecycle.js';
@@ -6,6 +7,7 @@ import type { ResolvedRuntimeOptions } from './options.js';
 import type { ActivityRegistry, OrchestrationRegistry } from './registry.js';
 import type { RunningActivities } from './running-activities.js';
 import type { SessionSlots } from './sessions.js';
+import type { TurnCounts } from './turn-counts.js';
 
 /** Everything the dispatchers share within one runtime. */
 export interface RuntimeServices extends SlotHost {
@@ -27,4 +29,8 @@ export interface RuntimeServices extends SlotHost {
   sessions: SessionSlots;
   /** Activities running in this process (fast cancellation when a local turn cancels one). */
   running: RunningActivities;
+  /** OpenTelemetry spans of turns and activities. */
+  tracing: RuntimeTracing;
+  /** Turns per running execution (for the turn-count metrics). */
+  turnCounts: TurnCounts;
 }

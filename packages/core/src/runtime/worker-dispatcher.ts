@@ -7,6 +7,7 @@ import type {
   ActivityFailedItem,
 } from '../history/work-items.js';
 import { METRIC_NAMES } from '../observability/metrics.js';
+import { endSpan, SPAN_ATTRIBUTES } from '../observability/tracing.js';
 import type { FetchedWorkItem, SessionFetchConfig } from '../provider/provider-contract.js';
 import { RuntimeActivityContext } from './activity-context.js';
 import type { OrchestrationIdentityCache } from './identity-cache.js';
@@ -202,13 +203,29 @@ async function executeActivity(
     services.logger,
   );
   const tag = item.tag ?? 'default';
+  const fields = activityFields(item, workerId);
+  const span = services.tracing.startActivity({
+    [SPAN_ATTRIBUTES.instanceId]: item.instance,
+    [SPAN_ATTRIBUTES.executionId]: item.executionId,
+    [SPAN_ATTRIBUTES.orchestrationName]: identity.name,
+    [SPAN_ATTRIBUTES.orchestrationVersion]: identity.version,
+    [SPAN_ATTRIBUTES.activityName]: item.name,
+    [SPAN_ATTRIBUTES.activityId]: item.id,
+    [SPAN_ATTRIBUTES.activityTag]: tag,
+    [SPAN_ATTRIBUTES.sessionId]: item.sessionId ?? '',
+    [SPAN_ATTRIBUTES.workerId]: workerId,
+    [SPAN_ATTRIBUTES.attempt]: fetched.attemptCount,
+  });
+  let spanOutcome = 'crashed';
+  services.logger.log('debug', TARGET, 'Activity started', fields);
   const started = performance.now();
   try {
-    const pending = runHandler(handler, ctx, item.input);
+    const pending = services.tracing.withSpan(span, () => runHandler(handler, ctx, item.input));
     const first = await Promise.race([pending, aborted(controller.signal)]);
     if (first === 'aborted') {
       renewal.stop();
-      if (cancelled) await finishCancelled(services, fetched, pending);
+      spanOutcome = cancelled ? 'cancelled' : 'shutdown';
+      if (cancelled) await finishCancelled(services, fetched, pending, workerId);
       else await abandon(services, lockToken, { ignoreAttempt: true });
       return;
     }
@@ -216,6 +233,7 @@ async function executeActivity(
     const completion = toCompletion(item, first);
     const outcome = completion.kind === 'ActivityCompleted' ? 'success' : 'app_error';
     const committed = await ack(services, fetched, completion);
+    spanOutcome = committed ? outcome : 'infra_error';
     if (committed) {
       services.metrics.bump(outcome === 'success' ? 'activitySuccess' : 'activityAppErrors');
       services.metrics.counter(METRIC_NAMES.activityExecutions, {
@@ -231,18 +249,36 @@ async function executeActivity(
       });
       if (completion.kind === 'ActivityFailed') {
         services.logger.log('warn', TARGET, 'Activity failed (application error)', {
-          instanceId: item.instance,
-          activityName: item.name,
-          activityId: item.id,
+          ...fields,
           error: completion.details.category === 'application' ? completion.details.message : '',
         });
+      } else {
+        services.logger.log('debug', TARGET, 'Activity completed', fields);
       }
     }
   } finally {
+    endSpan(
+      span,
+      spanOutcome,
+      spanOutcome === 'success' || spanOutcome === 'cancelled' ? undefined : spanOutcome,
+    );
     renewal.stop();
     untrack();
     services.lifecycle.forceSignal.removeEventListener('abort', onForce);
   }
+}
+
+/** Correlation fields of an activity's log lines. */
+function activityFields(item: ActivityExecuteItem, workerId: string): Record<string, unknown> {
+  return {
+    instanceId: item.instance,
+    executionId: item.executionId,
+    activityName: item.name,
+    activityId: item.id,
+    activityTag: item.tag ?? null,
+    sessionId: item.sessionId ?? null,
+    workerId,
+  };
 }
 
 /** Builds the completion: the JSON output, or an application failure with the error's message. */
@@ -270,6 +306,7 @@ async function finishCancelled(
   services: RuntimeServices,
   fetched: FetchedWorkItem,
   pending: Promise<HandlerResult>,
+  workerId: string,
 ): Promise<void> {
   const { item } = fetched;
   const grace = new AbortController();
@@ -289,11 +326,7 @@ async function finishCancelled(
     stopped ? 'debug' : 'warn',
     TARGET,
     stopped ? 'Activity cancelled' : 'Activity ignored cancellation past the grace period; abandoned',
-    {
-      instanceId: item.instance,
-      activityName: item.name,
-      activityId: item.id,
-    },
+    activityFields(item, workerId),
   );
   try {
     await services.provider.ackWorkItem(fetched.lockToken, null);
