@@ -28,7 +28,6 @@ export const FAST_RUNTIME_OPTIONS: Partial<RuntimeOptions> = {
   orchestrationConcurrency: 2,
   workerConcurrency: 4,
   dispatcherMinPollIntervalMs: 10,
-  dispatcherLongPollTimeoutMs: 1_000,
   orchestratorLockTimeoutMs: 2_000,
   orchestratorLockRenewalBufferMs: 500,
   workerLockTimeoutMs: 2_000,

@@ -61,6 +61,24 @@ export function timerEventScenarios(options: ResolvedScenarioOptions): void {
     ]);
   });
 
+  test('[38] many 1 ms timers in a row: a long-polling dispatcher never sleeps past a due timer', async (s) => {
+    // One instance, one dispatcher slot, the default 30 s long poll: nothing but the timer's own due time
+    // can wake the dispatcher, so a missed wake-up shows as a 30 s stall instead of a ~1 s run.
+    await s.startRuntime(
+      (rt) => {
+        rt.registerOrchestration('Ticker', async (ctx, n: number) => {
+          for (let i = 0; i < n; i++) await ctx.scheduleTimer(1);
+          return n;
+        });
+      },
+      { orchestrationConcurrency: 1, dispatcherLongPollTimeoutMs: 30_000 },
+    );
+    const id = s.id('ticker');
+    await s.client.startOrchestration(id, 'Ticker', 150);
+    const status = await s.client.waitForOrchestration(id, 15_000);
+    expect(status).toMatchObject({ status: 'Completed', output: 150 });
+  }, 25_000);
+
   test('[39] a timer never fires earlier than asked', async (s) => {
     await s.startRuntime((rt) => {
       rt.registerOrchestration('Sleep', async (ctx, ms: number) => {
