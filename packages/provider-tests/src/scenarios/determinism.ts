@@ -55,6 +55,19 @@ export function determinismScenarios(options: ResolvedScenarioOptions): void {
     expect(await s.failed(id)).toMatch(/^nondeterministic/);
   });
 
+  test('[56] awaiting a foreign promise in orchestration code fails the instance clearly', async (s) => {
+    await s.startRuntime((rt) => {
+      rt.registerActivity('A', async () => 'a');
+      rt.registerOrchestration('Foreign', async (ctx) => {
+        await new Promise((r) => setTimeout(r, 5)); // not a durable task: the engine loses control here
+        return ctx.scheduleActivity('A');
+      });
+    });
+    const id = s.id('foreign');
+    await s.client.startOrchestration(id, 'Foreign');
+    expect(await s.failed(id)).toMatch(/^nondeterministic/);
+  });
+
   test('[57] a duplicate start runs one execution; a restart returns the same result', async (s) => {
     const ran = new Counter();
     const register = (rt: Runtime) => {
