@@ -169,10 +169,13 @@ describe('crash safety (SIGKILL) on a SQLite file', () => {
         const sub = String(events.find((e) => e.kind === 'SubOrchestrationScheduled')?.instance);
         const childId = sub.startsWith('sub::') ? `${id}::${sub}` : sub;
         const childEvents = (await client.readExecutionHistory(childId, 1)) as unknown as Ev[];
+        expect(await client.listExecutions(childId)).toEqual([1]);
         expectWellFormed(childId, childEvents);
         expect(scheduledSteps(childEvents)).toEqual(['child']);
       }
 
+      // Exactly one child per parent: a replayed turn must not have started a second one.
+      expect(await client.listAllInstances()).toHaveLength(2 * INSTANCES);
       expect(await client.getQueueDepths()).toMatchObject({
         orchestratorQueue: 0,
         workerQueue: 0,
