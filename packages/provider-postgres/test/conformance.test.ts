@@ -12,12 +12,12 @@ function schemaOf(provider: Provider): string {
 }
 
 describeProviderConformance('postgres', {
-  // Every provider gets its own schema: a fresh store per test, isolated from every other test file.
+  // Every provider gets a store of its own (a fresh or emptied schema), isolated from other test files.
   createProvider: ({ clock }) =>
-    PostgresProvider.connectWithSchema(db.url, db.schema('conf'), { clock, poolSize: 4 }),
+    PostgresProvider.connectWithSchema(db.url, db.emptySchema('conf'), { clock, poolSize: 4 }),
   destroyProvider: async (provider) => {
     await provider.close();
-    await db.dropSchema(schemaOf(provider));
+    await db.recycle(schemaOf(provider));
   },
   lockTimeoutMs: 1_000,
   shortPollThresholdMs: 100,

@@ -5,11 +5,11 @@ import { usePostgres } from './support/test-db.js';
 
 const db = usePostgres();
 
-// A fresh schema per test: every scenario runs on an empty store on the shared server.
+// A store of its own per test (a fresh or emptied schema): every scenario runs on an empty store.
 describeRuntimeScenarios('postgres', {
-  createProvider: () => PostgresProvider.connectWithSchema(db.url, db.schema('scen'), { poolSize: 6 }),
+  createProvider: () => PostgresProvider.connectWithSchema(db.url, db.emptySchema('scen'), { poolSize: 6 }),
   destroyProvider: async (provider) => {
     await provider.close();
-    await db.dropSchema((provider as PostgresProvider).schema);
+    await db.recycle((provider as PostgresProvider).schema);
   },
 });
