@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { basicsScenarios } from './basics.js';
 import { cancellationScenarios } from './cancellation.js';
+import { capabilityFilteringScenarios } from './capability-filtering.js';
 import { compositionScenarios } from './composition.js';
 import { continueAsNewScenarios } from './continue-as-new.js';
 import { determinismScenarios } from './determinism.js';
@@ -14,6 +15,7 @@ import {
 import { propertyScenarios } from './properties.js';
 import { queueScenarios } from './queues.js';
 import { retryScenarios } from './retry.js';
+import { sessionScenarios } from './sessions.js';
 import { systemCallScenarios } from './system-calls.js';
 import { tagScenarios } from './tags.js';
 import { timerEventScenarios } from './timers-events.js';
@@ -38,6 +40,8 @@ export const SCENARIO_GROUPS: readonly (readonly [string, ScenarioGroup])[] = [
   ['properties', propertyScenarios],
   ['retry', retryScenarios],
   ['system calls', systemCallScenarios],
+  ['sessions', sessionScenarios],
+  ['capability filtering', capabilityFilteringScenarios],
 ];
 
 /** Registers the runtime scenario suite (real orchestrations through Runtime + Client) for a provider. */
