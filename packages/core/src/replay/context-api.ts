@@ -79,10 +79,39 @@ export interface OrchestrationContext {
     options?: ActivityOptions,
   ): ActivityTask<O>;
   scheduleActivity<T = any>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T>;
-  scheduleActivityWithRetry<I, O>(activity: ActivityRef<I, O>, input: I, retry: RetryPolicy): DurableTask<O>;
-  scheduleActivityOnSession<I, O>(activity: ActivityRef<I, O>, input: I, sessionId: string): ActivityTask<O>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleActivity<I, O>(ref: ActivityRef<I, O>, input?: I, options?: ActivityOptions): ActivityTask<O>;
+  scheduleActivityWithRetry<I, O>(
+    activity: ActivityDefinition<I, O>,
+    input: I,
+    retry: RetryPolicy,
+  ): DurableTask<O>;
+  scheduleActivityWithRetry<T = any>(name: string, input: unknown, retry: RetryPolicy): DurableTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleActivityWithRetry<I, O>(ref: ActivityRef<I, O>, input: I, retry: RetryPolicy): DurableTask<O>;
+  scheduleActivityOnSession<I, O>(
+    activity: ActivityDefinition<I, O>,
+    input: I,
+    sessionId: string,
+  ): ActivityTask<O>;
+  scheduleActivityOnSession<T = any>(name: string, input: unknown, sessionId: string): ActivityTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleActivityOnSession<I, O>(ref: ActivityRef<I, O>, input: I, sessionId: string): ActivityTask<O>;
   scheduleActivityWithRetryOnSession<I, O>(
-    activity: ActivityRef<I, O>,
+    activity: ActivityDefinition<I, O>,
+    input: I,
+    retry: RetryPolicy,
+    sessionId: string,
+  ): DurableTask<O>;
+  scheduleActivityWithRetryOnSession<T = any>(
+    name: string,
+    input: unknown,
+    retry: RetryPolicy,
+    sessionId: string,
+  ): DurableTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleActivityWithRetryOnSession<I, O>(
+    ref: ActivityRef<I, O>,
     input: I,
     retry: RetryPolicy,
     sessionId: string,
@@ -96,22 +125,60 @@ export interface OrchestrationContext {
   dequeueEvent<T = any>(queueName: string): DurableTask<T>;
 
   scheduleSubOrchestration<I, O>(
-    orchestration: OrchestrationRef<I, O>,
+    orchestration: OrchestrationDefinition<I, O>,
+    input?: I,
+    options?: SubOrchestrationOptions,
+  ): DurableTask<O>;
+  scheduleSubOrchestration<T = any>(
+    name: string,
+    input?: unknown,
+    options?: SubOrchestrationOptions,
+  ): DurableTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleSubOrchestration<I, O>(
+    ref: OrchestrationRef<I, O>,
     input?: I,
     options?: SubOrchestrationOptions,
   ): DurableTask<O>;
   scheduleSubOrchestrationWithId<I, O>(
-    orchestration: OrchestrationRef<I, O>,
+    orchestration: OrchestrationDefinition<I, O>,
+    instanceId: string,
+    input?: I,
+  ): DurableTask<O>;
+  scheduleSubOrchestrationWithId<T = any>(name: string, instanceId: string, input?: unknown): DurableTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleSubOrchestrationWithId<I, O>(
+    ref: OrchestrationRef<I, O>,
     instanceId: string,
     input?: I,
   ): DurableTask<O>;
   scheduleSubOrchestrationVersioned<I, O>(
-    orchestration: OrchestrationRef<I, O>,
+    orchestration: OrchestrationDefinition<I, O>,
+    version: string,
+    input?: I,
+  ): DurableTask<O>;
+  scheduleSubOrchestrationVersioned<T = any>(name: string, version: string, input?: unknown): DurableTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleSubOrchestrationVersioned<I, O>(
+    ref: OrchestrationRef<I, O>,
     version: string,
     input?: I,
   ): DurableTask<O>;
   scheduleSubOrchestrationVersionedWithId<I, O>(
-    orchestration: OrchestrationRef<I, O>,
+    orchestration: OrchestrationDefinition<I, O>,
+    version: string,
+    instanceId: string,
+    input?: I,
+  ): DurableTask<O>;
+  scheduleSubOrchestrationVersionedWithId<T = any>(
+    name: string,
+    version: string,
+    instanceId: string,
+    input?: unknown,
+  ): DurableTask<T>;
+  /** Explicit type arguments (`<Input, Output>`) with a name or a handle. */
+  scheduleSubOrchestrationVersionedWithId<I, O>(
+    ref: OrchestrationRef<I, O>,
     version: string,
     instanceId: string,
     input?: I,
