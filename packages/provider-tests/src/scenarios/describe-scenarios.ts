@@ -7,6 +7,7 @@ import { continueAsNewScenarios } from './continue-as-new.js';
 import { determinismScenarios } from './determinism.js';
 import { errorPoisonScenarios } from './errors-poison.js';
 import { kvStatusScenarios } from './kv-status.js';
+import { managementScenarios } from './management.js';
 import {
   type ResolvedScenarioOptions,
   type RuntimeScenarioOptions,
@@ -42,6 +43,7 @@ export const SCENARIO_GROUPS: readonly (readonly [string, ScenarioGroup])[] = [
   ['system calls', systemCallScenarios],
   ['sessions', sessionScenarios],
   ['capability filtering', capabilityFilteringScenarios],
+  ['management', managementScenarios],
 ];
 
 /** Registers the runtime scenario suite (real orchestrations through Runtime + Client) for a provider. */
