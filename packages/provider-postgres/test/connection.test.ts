@@ -152,14 +152,13 @@ describe('failures map to retryable or permanent ProviderErrors', () => {
     });
     const writer = await PostgresProvider.connectWithSchema(db.url, schema);
     try {
-      await db.raw.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE application_name = 'duroxide_relisten' AND query LIKE 'LISTEN%'`,
-      );
-      await waitUntil(
-        async () => (await listenerCount('duroxide_relisten')) === 1,
-        'the LISTEN connection to return',
-      );
+      const [old] = await listenerPids('duroxide_relisten');
+      expect(old, 'the provider has a LISTEN connection').toBeDefined();
+      await db.raw.query('SELECT pg_terminate_backend($1)', [old]);
+      await waitUntil(async () => {
+        const pids = await listenerPids('duroxide_relisten');
+        return pids.length === 1 && pids[0] !== old;
+      }, 'a new LISTEN connection');
       const pending = waiter.fetchOrchestrationItem(30_000, 10_000);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const start = performance.now();
@@ -259,12 +258,12 @@ describe('user data never becomes SQL', () => {
   });
 });
 
-async function listenerCount(applicationName: string): Promise<number> {
-  const { rows } = await db.raw.query<{ n: number }>(
-    `SELECT count(*)::INT AS n FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+async function listenerPids(applicationName: string): Promise<number[]> {
+  const { rows } = await db.raw.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
     [applicationName],
   );
-  return rows[0]?.n ?? 0;
+  return rows.map((r) => r.pid);
 }
 
 async function waitForBlockedBackend(applicationName: string): Promise<number> {
