@@ -8,6 +8,7 @@ import { determinismScenarios } from './determinism.js';
 import { errorPoisonScenarios } from './errors-poison.js';
 import { kvStatusScenarios } from './kv-status.js';
 import { managementScenarios } from './management.js';
+import { observabilityScenarios } from './observability.js';
 import {
   type ResolvedScenarioOptions,
   type RuntimeScenarioOptions,
@@ -17,6 +18,7 @@ import { propertyScenarios } from './properties.js';
 import { queueScenarios } from './queues.js';
 import { retryScenarios } from './retry.js';
 import { sessionScenarios } from './sessions.js';
+import { singleThreadedScenarios } from './single-threaded.js';
 import { systemCallScenarios } from './system-calls.js';
 import { tagScenarios } from './tags.js';
 import { timerEventScenarios } from './timers-events.js';
@@ -44,6 +46,8 @@ export const SCENARIO_GROUPS: readonly (readonly [string, ScenarioGroup])[] = [
   ['sessions', sessionScenarios],
   ['capability filtering', capabilityFilteringScenarios],
   ['management', managementScenarios],
+  ['observability', observabilityScenarios],
+  ['single-threaded runtime', singleThreadedScenarios],
 ];
 
 /** Registers the runtime scenario suite (real orchestrations through Runtime + Client) for a provider. */

@@ -80,4 +80,71 @@ export function tagScenarios(options: ResolvedScenarioOptions): void {
       'frame3 on worker (tag gpu)',
     ]);
   });
+
+  test('[68] a 256-byte tag is accepted; a 257-byte tag fails the orchestration naming the limit', async (s) => {
+    const ok = 'g'.repeat(256);
+    await s.startRuntime(
+      (rt) => {
+        registerWhere(rt, 'any');
+        rt.registerOrchestration('Tagged', async (ctx, tag: string) =>
+          ctx.scheduleActivity<string>('Where', 'x').withTag(tag),
+        );
+      },
+      { workerTagFilter: 'any' },
+    );
+    const good = s.id('tag-256');
+    expect((await s.run(good, 'Tagged', ok)).output).toBe(`x on any (tag ${ok})`);
+    const bad = s.id('tag-257');
+    await s.client.startOrchestration(bad, 'Tagged', `${ok}g`);
+    expect(await s.failed(bad)).toContain("Activity 'Where' tag size (257 bytes) exceeds limit (256 bytes)");
+  });
+
+  test('[68] tags survive continue-as-new; disjoint tag workers each take only their own tag', async (s) => {
+    for (const tag of ['red', 'blue']) {
+      await s.startRuntime((rt) => registerWhere(rt, `${tag}-box`), {
+        orchestrationConcurrency: 0,
+        workerTagFilter: { tags: [tag] },
+      });
+    }
+    await s.startRuntime(
+      (rt) => {
+        rt.registerOrchestration('Colors', async (ctx, gen: number) => {
+          const r = await ctx
+            .scheduleActivity<string>('Where', `g${gen}`)
+            .withTag(gen === 1 ? 'red' : 'blue');
+          ctx.setValue(`g${gen}`, r);
+          if (gen === 1) return ctx.continueAsNew(2);
+          return [ctx.getValue('g1'), r];
+        });
+      },
+      { workerTagFilter: 'none' },
+    );
+    const id = s.id('tag-can');
+    expect((await s.run(id, 'Colors', 1)).output).toEqual([
+      'g1 on red-box (tag red)',
+      'g2 on blue-box (tag blue)',
+    ]);
+  });
+
+  test('[68] a tagged activity that loses a race is cancelled; nothing stays queued', async (s) => {
+    await s.startRuntime((rt) => {
+      registerWhere(rt, 'default');
+      rt.registerOrchestration('DropTagged', async (ctx) => {
+        const r = await ctx.race(
+          ctx.waitForEvent<string>('go'),
+          ctx.scheduleActivity('Where', 'never').withTag('nobody'),
+        );
+        return r.value;
+      });
+    });
+    const id = s.id('tag-drop');
+    await s.client.startOrchestration(id, 'DropTagged');
+    await s.waitForSubscription(id, 'go');
+    expect((await s.client.getQueueDepths()).workerQueue).toBe(1);
+    await s.client.raiseEvent(id, 'go', 'event won');
+    expect(await s.completed(id)).toBe('event won');
+    const cancel = (await s.history(id)).find((e) => e.kind === 'ActivityCancelRequested');
+    expect(cancel).toBeDefined();
+    expect((await s.client.getQueueDepths()).workerQueue).toBe(0);
+  });
 }
