@@ -41,6 +41,7 @@ export {
   executeTurn,
   normalizeRetryPolicy,
   prepareTurn,
+  resumeTurn,
   SYSTEM_ACTIVITY_GET_KV_VALUE,
   SYSTEM_ACTIVITY_NEW_GUID,
   SYSTEM_ACTIVITY_PREFIX,
@@ -49,6 +50,7 @@ export {
 } from './replay/index.js';
 export type {
   PreparedTurn,
+  SuspendedTurn,
   TurnEngine,
   TurnExecution,
   TurnOutcome,

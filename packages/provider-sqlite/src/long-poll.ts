@@ -29,18 +29,21 @@ export class LongPoller {
 
   /**
    * Runs `attempt` now and again whenever work may have appeared, until it returns a value or
-   * `pollTimeoutMs` of real time has passed (then null). `nextWake` returns the clock time at which
-   * currently invisible or locked work becomes available.
+   * `pollTimeoutMs` of real time has passed (then null). `nextWake(since)` returns the earliest clock time
+   * after `since` at which invisible or locked work becomes available; `since` is the clock just before
+   * the last attempt, so work that became visible between that attempt and the wake computation is
+   * still counted (with "after now" it was missed, and the fetch slept through a due timer).
    */
   async poll<T>(
     channel: Signal,
     pollTimeoutMs: number,
     attempt: () => T | null,
-    nextWake: () => number | null,
+    nextWake: (since: number) => number | null,
   ): Promise<T | null> {
     const { clock, dataVersion } = this.host;
     // Read the version before the first attempt so a commit landing in between is never missed.
     let seenVersion = pollTimeoutMs > 0 ? (dataVersion?.() ?? 0) : 0;
+    let attemptedAt = clock.now();
     const first = attempt();
     if (first !== null || pollTimeoutMs <= 0) return first;
     const deadline = performance.now() + pollTimeoutMs;
@@ -49,7 +52,7 @@ export class LongPoller {
       const remaining = deadline - performance.now();
       if (remaining <= 0 || this.host.isClosed()) return null;
       // A manual clock only moves through advance(), which signals; computed wake-ups are for real clocks.
-      const wake = manual ? null : nextWake();
+      const wake = manual ? null : nextWake(attemptedAt);
       const wakeDelay = wake === null ? Number.POSITIVE_INFINITY : Math.max(0, wake - clock.now()) + 1;
       const crossProcess = dataVersion ? CROSS_PROCESS_CHECK_MS : Number.POSITIVE_INFINITY;
       const delay = Math.min(remaining, wakeDelay, crossProcess);
@@ -66,6 +69,7 @@ export class LongPoller {
         if (version === seenVersion) continue;
         seenVersion = version;
       }
+      attemptedAt = clock.now();
       const result = attempt();
       if (result !== null) return result;
     }

@@ -96,8 +96,12 @@ export class OrchestrationFetcher {
     private readonly kv: KvStore,
   ) {
     const { db } = ctx;
-    this.candidateStmt = db.prepare(`${CANDIDATE_SQL} ORDER BY q.id LIMIT 1`);
-    this.filteredStmt = db.prepare(`${CANDIDATE_SQL} ${VERSION_FILTER_SQL} ORDER BY q.id LIMIT 1`);
+    // (visible_at, id) walks idx_orch_visible in order and stops at the first eligible row; `ORDER BY id`
+    // made SQLite sort every visible row on each fetch (cost grew with the queue).
+    this.candidateStmt = db.prepare(`${CANDIDATE_SQL} ORDER BY q.visible_at, q.id LIMIT 1`);
+    this.filteredStmt = db.prepare(
+      `${CANDIDATE_SQL} ${VERSION_FILTER_SQL} ORDER BY q.visible_at, q.id LIMIT 1`,
+    );
     this.startedStmt = db.prepare(
       `SELECT event_data FROM history WHERE instance_id = ? AND execution_id = ?
          AND event_kind = 'OrchestrationStarted' ORDER BY event_id LIMIT 1`,

@@ -183,8 +183,8 @@ export class OrchestratorQueue {
     this.deleteTaggedStmt.run(token);
   }
 
-  /** The earliest future time at which a message becomes visible or a lock on queued work expires. */
-  nextWake(now: number): number | null {
-    return this.nextWakeStmt.get({ now })?.t ?? null;
+  /** The earliest time after `since` at which a message becomes visible or a lock on queued work expires. */
+  nextWake(since: number): number | null {
+    return this.nextWakeStmt.get({ now: since })?.t ?? null;
   }
 }

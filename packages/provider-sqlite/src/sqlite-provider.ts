@@ -132,7 +132,7 @@ export class SqliteProvider implements Provider {
       this.notifier.orchestratorWork,
       poll,
       () => this.run(op, () => this.s.fetcher.fetch(lock, range)),
-      () => this.run(op, () => this.s.orchestratorQueue.nextWake(this.ctx.clock.now())),
+      (since) => this.run(op, () => this.s.orchestratorQueue.nextWake(since)),
     );
   }
 
@@ -215,7 +215,7 @@ export class SqliteProvider implements Provider {
       this.notifier.workerWork,
       poll,
       () => this.run(op, () => this.s.workers.fetch(lock, session ?? null, tagFilter)),
-      () => this.run(op, () => this.s.workers.nextWake(this.ctx.clock.now())),
+      (since) => this.run(op, () => this.s.workers.nextWake(since)),
     );
   }
 

@@ -219,7 +219,7 @@ export class WorkerQueue {
         `SELECT w.id, w.work_item, w.session_id FROM worker_queue w
          WHERE w.visible_at <= @now AND (w.lock_token IS NULL OR w.locked_until <= @now)
            AND ${tag} AND ${sessionSql}
-         ORDER BY w.id LIMIT 1`,
+         ORDER BY w.visible_at, w.id LIMIT 1`,
       );
       this.fetchStmts.set(key, stmt);
     }
@@ -270,9 +270,9 @@ export class WorkerQueue {
     if (changed.changes === 0) throw invalidLockToken('abandonWorkItem', token);
   }
 
-  /** The earliest future time at which an activity becomes visible or a lock or session lease expires. */
-  nextWake(now: number): number | null {
-    return this.nextWakeStmt.get({ now })?.t ?? null;
+  /** The earliest time after `since` at which an activity becomes visible or a lock or session lease expires. */
+  nextWake(since: number): number | null {
+    return this.nextWakeStmt.get({ now: since })?.t ?? null;
   }
 
   private lostLock(operation: string, token: string, now: number): Error {

@@ -7,9 +7,11 @@ import { buildAck, type MappingInput } from './execution-mapping.js';
 import { scanHistory } from './history-scan.js';
 import { KvState } from './kv-state.js';
 import { takeLateCall } from './late-calls.js';
+import type { TurnScan } from './live-scan.js';
 import { completedSourcesOf, materializeMessages } from './materialize.js';
 import { OrchestrationContextImpl } from './orchestration-context.js';
 import { type EngineResult, ReplayEngine } from './replay-engine.js';
+import { suspendAfterTurn } from './resumable-turn.js';
 import { finalizeTurn } from './turn-finalize.js';
 import { limitViolation } from './turn-limits.js';
 import { TurnScope } from './turn-scope.js';
@@ -51,7 +53,8 @@ function emptyEngine(nextEventId: number, failure: ErrorDetails): EngineResult {
 /**
  * Runs one turn: materializes the batch, replays the code against history (new executions get
  * `OrchestrationStarted`), applies duroxide's precedence, limits and execution mapping, and returns an
- * ack ready for the provider.
+ * ack ready for the provider. With `execution.suspend`, a turn that ends waiting also returns the
+ * suspended orchestration for `resumeTurn`.
  */
 export async function executeTurn(prepared: RunTurn, execution: TurnExecution): Promise<TurnOutcome> {
   const state = prepared.state as TurnState;
@@ -101,9 +104,10 @@ export async function executeTurn(prepared: RunTurn, execution: TurnExecution): 
     corruption(working, prepared.isNewExecution) ??
     (late !== null ? nondeterminismFailure(late) : null);
   let engine: EngineResult;
+  let replay: ReplayEngine | null = null;
   if (preFailure !== null) engine = emptyEngine(batch.nextEventId, preFailure);
   else {
-    engine = await new ReplayEngine({
+    replay = new ReplayEngine({
       history: working.slice(),
       persistedLen: persisted.length,
       nextEventId: batch.nextEventId,
@@ -113,15 +117,64 @@ export async function executeTurn(prepared: RunTurn, execution: TurnExecution): 
       scope,
       factory: f,
       instance: state.instance,
-    }).run();
+    });
+    engine = await replay.run();
   }
-  const workingAfter = working.concat(engine.newEvents);
-  const fin = finalizeTurn({ engine, scope, persisted, working: workingAfter, factory: f });
+  const turn: TurnParts = {
+    prepared,
+    execution,
+    factory: f,
+    persisted,
+    baseDelta,
+    engine,
+    scope,
+    ctx,
+    kv,
+    dropped: batch.dropped,
+  };
+  const outcome = completeTurn(turn, working.concat(engine.newEvents));
+  if (execution.suspend === true && replay !== null) {
+    outcome.suspended = suspendAfterTurn(turn, replay, outcome);
+  }
+  return outcome;
+}
+
+/** One turn's pieces, shared by a replay from the start and a resumed turn. */
+export interface TurnParts {
+  prepared: RunTurn;
+  execution: TurnExecution;
+  factory: EventFactory;
+  /** Events persisted before this turn. */
+  persisted: Event[];
+  /** `OrchestrationStarted` (new executions) and the materialized batch. */
+  baseDelta: Event[];
+  engine: EngineResult;
+  scope: TurnScope;
+  ctx: OrchestrationContextImpl;
+  kv: KvState;
+  /** Messages the batch dropped. */
+  dropped: TurnOutcome['dropped'];
+  /** The resumed turn's incremental scan (skips rescanning `working` and the drop reconciliation). */
+  scan?: TurnScan;
+}
+
+/** Finalization, limits and execution mapping: the turn's ack and result from what the engine did. */
+export function completeTurn(t: TurnParts, working: readonly Event[]): TurnOutcome {
+  const { prepared, execution, engine, scope, persisted, baseDelta } = t;
+  const state = prepared.state as TurnState;
+  const fin = finalizeTurn({
+    engine,
+    scope,
+    persisted,
+    working,
+    factory: t.factory,
+    ...(t.scan !== undefined ? { scan: t.scan } : {}),
+  });
   scope.live = false;
   const mapping: MappingInput = {
     state,
     executionId: prepared.executionId,
-    factory: f,
+    factory: t.factory,
     result: fin.result,
     persisted,
     delta: [...baseDelta, ...engine.newEvents, ...fin.breadcrumbs],
@@ -129,12 +182,12 @@ export async function executeTurn(prepared: RunTurn, execution: TurnExecution): 
     droppedActivities: fin.droppedActivities,
     droppedSubOrchestrations: fin.droppedSubOrchestrations,
     nextEventId: fin.nextEventId,
-    customStatus: ctx.customStatus,
+    customStatus: t.ctx.customStatus,
     version: execution.version,
     duroxideVersion: execution.duroxideVersion,
     isNewExecution: prepared.isNewExecution,
   };
-  const violation = limitViolation(engine.newEvents, kv.size);
+  const violation = limitViolation(engine.newEvents, t.kv.size);
   if (violation !== null) {
     // The offending events are never stored; the batch stays recorded and the parent is still told.
     Object.assign(mapping, {
@@ -146,7 +199,7 @@ export async function executeTurn(prepared: RunTurn, execution: TurnExecution): 
     });
   }
   const ack = buildAck(mapping);
-  return { ack, result: mapping.result, history: persisted.concat(ack.historyDelta), dropped: batch.dropped };
+  return { ack, result: mapping.result, history: persisted.concat(ack.historyDelta), dropped: t.dropped };
 }
 
 function noOp(prepared: RunTurn, persisted: Event[]): TurnOutcome {

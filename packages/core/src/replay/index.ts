@@ -9,6 +9,7 @@ export { KvState } from './kv-state.js';
 export { OrchestrationContextImpl } from './orchestration-context.js';
 export { failureFromThrown } from './outcome.js';
 export { prepareTurn } from './prepare-turn.js';
+export { resumeTurn } from './resumable-turn.js';
 export { backoffDelayMs, type NormalizedRetryPolicy, normalizeRetryPolicy } from './retry.js';
 export {
   SYSTEM_ACTIVITY_GET_KV_VALUE,
@@ -21,7 +22,8 @@ export type { ParentLink, TurnState } from './turn-state.js';
 
 import { executeTurn } from './execute-turn.js';
 import { prepareTurn } from './prepare-turn.js';
+import { resumeTurn } from './resumable-turn.js';
 import type { TurnEngine } from './turn-types.js';
 
 /** The replay module as the runtime consumes it. */
-export const turnEngine: TurnEngine = { prepareTurn, executeTurn };
+export const turnEngine: TurnEngine = { prepareTurn, executeTurn, resumeTurn };

@@ -23,3 +23,8 @@ export function takeLateCall(handler: object, instance: string): string | null {
   byInstance!.delete(instance);
   return message;
 }
+
+/** Whether a late call is recorded for this instance and handler (without forgetting it). */
+export function hasLateCall(handler: object, instance: string): boolean {
+  return lateCalls.get(handler)?.has(instance) ?? false;
+}

@@ -27,7 +27,7 @@ const LABEL: Record<string, string> = {
  */
 export function materializeMessages(
   messages: readonly OrchestratorItem[],
-  scan: HistoryScan,
+  scan: Pick<HistoryScan, 'schedules' | 'cancelReason'>,
   completedSources: Set<number>,
   hasTerminal: boolean,
   executionId: number,

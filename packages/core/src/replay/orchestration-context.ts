@@ -68,6 +68,13 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     this.customStatus = initialCustomStatus;
   }
 
+  /** A resumed turn (instance cache) brings its own clock and trace sink; everything else carries over. */
+  beginResumedTurn(nowMs: number, trace: ContextIdentity['trace']): void {
+    this.id.nowMs = nowMs;
+    if (trace === undefined) delete this.id.trace;
+    else this.id.trace = trace;
+  }
+
   get instanceId(): string {
     return this.id.instanceId;
   }

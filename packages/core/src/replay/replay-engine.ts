@@ -31,6 +31,16 @@ export interface EngineInput {
   instance: string;
 }
 
+/** What changes when a suspended walk continues with the next turn. */
+export interface ResumedTurnInput {
+  /** Events persisted before this turn (the working history up to the new batch). */
+  persistedLen: number;
+  /** The id the next new event gets. */
+  nextEventId: number;
+  /** This turn's event factory (its clock stamps new events and timer fire times). */
+  factory: EventFactory;
+}
+
 /** What the engine produced. */
 export interface EngineResult {
   /** Events appended by the code this turn (schedules, status, KV), in order. */
@@ -65,8 +75,10 @@ export class ReplayEngine {
   private readonly waits = new Map<string, DurableTaskImpl[]>();
   private readonly consumers = new Map<string, DurableTaskImpl[]>();
   private readonly mailbox = new Map<string, string[]>();
-  private readonly result: EngineResult;
+  private result: EngineResult;
   private finished: Finished | null = null;
+  /** Index of the next history event to apply (kept across turns when the instance is cached). */
+  private cursor = 0;
   private readonly scope: TurnScope;
 
   constructor(private readonly input: EngineInput) {
@@ -85,10 +97,57 @@ export class ReplayEngine {
   /** Runs the code against history to quiescence. */
   async run(): Promise<EngineResult> {
     this.start();
-    let i = 0;
+    return this.walk();
+  }
+
+  /**
+   * Continues a suspended walk with the next turn's events (instance cache): `events` are appended to the
+   * working history, which the previous turn left fully walked and quiescent, so the code sees exactly
+   * the delivery sequence a replay from the start would give it.
+   */
+  async resume(events: readonly Event[], turn: ResumedTurnInput): Promise<EngineResult> {
+    for (const event of events) this.history.push(event);
+    this.input.persistedLen = turn.persistedLen;
+    this.input.factory = turn.factory;
+    this.result = {
+      newEvents: [],
+      newActions: [],
+      failure: null,
+      finished: null,
+      continueAsNew: null,
+      nextEventId: turn.nextEventId,
+    };
+    return this.walk();
+  }
+
+  /** Whether the walk ended quiescent with every event and action consumed (a turn that can be resumed). */
+  get isSuspendable(): boolean {
+    const scope = this.scope;
+    return (
+      this.result.failure === null &&
+      this.finished === null &&
+      this.result.continueAsNew === null &&
+      this.cursor === this.history.length &&
+      !scope.dirty &&
+      scope.actionHead === scope.actions.length
+    );
+  }
+
+  /** Appends events written after the walk (dropped-future breadcrumbs); the next resume walks them first. */
+  appendUnwalked(events: readonly Event[]): void {
+    for (const event of events) this.history.push(event);
+  }
+
+  /** Number of events in the working history (walked or not). */
+  get historyLength(): number {
+    return this.history.length;
+  }
+
+  private async walk(): Promise<EngineResult> {
     let quiescenceDrains = 0;
     const scope = this.scope;
     while (this.result.failure === null) {
+      const i = this.cursor;
       if (i >= this.history.length) {
         if (scope.dirty) {
           if (++quiescenceDrains > MAX_QUIESCENCE_DRAINS) {
@@ -114,7 +173,7 @@ export class ReplayEngine {
         continue;
       }
       if (step === STOP) break;
-      i++;
+      this.cursor = i + 1;
     }
     if (this.finished !== null && this.result.failure === null) this.flushRemaining();
     this.result.finished = this.finished;

@@ -8,9 +8,9 @@ import {
   type CancelCategory,
   DROPPED_FUTURE,
   droppedBreadcrumbs,
-  type HistoryScan,
   scanHistory,
 } from './history-scan.js';
+import type { TurnScan } from './live-scan.js';
 import { failureFromThrown } from './outcome.js';
 import type { EngineResult } from './replay-engine.js';
 import type { TurnScope } from './turn-scope.js';
@@ -46,6 +46,12 @@ export interface FinalizeInput {
   /** Persisted + materialized + the engine's new events. */
   working: readonly Event[];
   factory: EventFactory;
+  /**
+   * A scan of `working` kept by a resumed turn (instance cache); when given, `working` is not rescanned
+   * and the dropped-future reconciliation is skipped: the code was not replayed, so every drop it made in
+   * earlier turns is still in `scope.cancelledTasks` exactly as committed.
+   */
+  scan?: TurnScan;
 }
 
 /** Applies duroxide's precedence: failure, cancel request, continue-as-new, returned value, continue. */
@@ -59,7 +65,7 @@ export function finalizeTurn(input: FinalizeInput): Finalized {
     nextEventId: engine.nextEventId,
   });
   if (engine.failure !== null) return none({ type: 'failed', details: engine.failure });
-  const scan = scanHistory(input.working);
+  const scan = input.scan ?? scanHistory(input.working);
   if (scan.cancelReason !== null) return none({ type: 'cancelled', reason: scan.cancelReason });
   const can = engine.continueAsNew;
   if (can !== null) return none({ type: 'continuedAsNew', input: can.input, version: can.version ?? null });
@@ -86,7 +92,7 @@ export function finalizeTurn(input: FinalizeInput): Finalized {
     result = { type: 'continue' };
   }
   const dropped = scope.cancelledTasks.filter((t) => t.eventId > 0 && isCategory(t.kind));
-  const mismatch = reconcile(input.persisted, dropped);
+  const mismatch = input.scan === undefined ? reconcile(input.persisted, dropped) : null;
   if (mismatch !== null) return none({ type: 'failed', details: nondeterminismFailure(mismatch) });
   return recordDrops(result, dropped, scan, input.factory, engine.nextEventId);
 }
@@ -117,7 +123,7 @@ function reconcile(persisted: readonly Event[], dropped: DurableTaskImpl[]): str
 function recordDrops(
   result: TurnResult,
   dropped: DurableTaskImpl[],
-  scan: HistoryScan,
+  scan: TurnScan,
   factory: EventFactory,
   firstId: number,
 ): Finalized {

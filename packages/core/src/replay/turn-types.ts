@@ -49,6 +49,25 @@ export interface TurnExecution {
   duroxideVersion: string;
   /** Receives orchestration traces; called only when not replaying. */
   trace?: (level: 'info' | 'warn' | 'error' | 'debug', message: string) => void;
+  /**
+   * Keep the orchestration suspended when the turn ends waiting, and return it as `TurnOutcome.suspended`
+   * so the next turn can continue it with `resumeTurn` instead of replaying from the start.
+   */
+  suspend?: boolean;
+}
+
+/**
+ * An orchestration suspended after a turn that ended waiting (the instance cache's entry). Opaque: only
+ * `resumeTurn` uses it, once; it is valid only if the instance's next fetched history is exactly the one
+ * this turn's ack committed.
+ */
+export interface SuspendedTurn {
+  /** The instance. */
+  readonly instance: string;
+  /** The execution the orchestration runs in. */
+  readonly executionId: number;
+  /** Events in the committed history after the turn (a memory-weight proxy for the cache). */
+  readonly historyLength: number;
 }
 
 /** Everything a turn produced: what to commit, and how it ended. */
@@ -60,6 +79,8 @@ export interface TurnOutcome {
   history: Event[];
   /** Messages the turn dropped (wrong execution, duplicates), for logs. */
   dropped: { item: OrchestratorItem; reason: string }[];
+  /** With `TurnExecution.suspend`: the orchestration to resume next turn, or null when it cannot be resumed. */
+  suspended?: SuspendedTurn | null;
 }
 
 /** Signatures the replay module implements (pure: no I/O, no clock, no timers). */
@@ -71,4 +92,14 @@ export interface TurnEngine {
     prepared: Extract<PreparedTurn, { type: 'run' }>,
     execution: TurnExecution,
   ): Promise<TurnOutcome>;
+  /**
+   * Continues a suspended orchestration with the next batch, with the outcome a replay from the start
+   * would give; null when it cannot (history changed, other execution or handler, a pending late call, an
+   * unusual batch): the caller then runs `executeTurn`. The suspended turn is spent either way.
+   */
+  resumeTurn?(
+    suspended: SuspendedTurn,
+    prepared: Extract<PreparedTurn, { type: 'run' }>,
+    execution: TurnExecution,
+  ): Promise<TurnOutcome | null>;
 }

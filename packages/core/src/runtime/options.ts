@@ -91,6 +91,11 @@ export interface RuntimeOptions {
   /** Logging and metrics. */
   observability?: ObservabilityOptions;
   /**
+   * Orchestrations kept suspended in memory after their turn (least recently used dropped first), so the
+   * next turn continues them instead of replaying the whole history; default 1 000; 0 disables the cache.
+   */
+  instanceCacheSize?: number;
+  /**
    * For tests only: the duroxide version this runtime acts as (pinned on the executions it starts and the
    * top of its default replay range), to simulate older and newer nodes in rolling-upgrade tests.
    * Default `DUROXIDE_VERSION`.
@@ -120,6 +125,7 @@ export interface ResolvedRuntimeOptions {
   workerNodeId: string | null;
   workerTagFilter: TagFilter;
   duroxideVersion: string;
+  instanceCacheSize: number;
   observability: {
     logger: Logger;
     loggerStyle: LoggerStyle;
@@ -153,6 +159,7 @@ export const DEFAULT_RUNTIME_OPTIONS = {
   sessionIdleTimeoutMs: 300_000,
   sessionCleanupIntervalMs: 300_000,
   maxSessionsPerRuntime: 10,
+  instanceCacheSize: 1_000,
   gaugePollIntervalMs: 60_000,
 } as const;
 
@@ -178,6 +185,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'workerTagFilter',
   'observability',
   'duroxideVersion',
+  'instanceCacheSize',
 ]);
 
 const KNOWN_OBSERVABILITY = new Set<string>([
@@ -328,6 +336,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRun
         ? 'defaultOnly'
         : validateTagFilter(o.workerTagFilter, 'workerTagFilter'),
     duroxideVersion,
+    instanceCacheSize: num(o.instanceCacheSize, 'instanceCacheSize', d.instanceCacheSize, COUNT),
     observability: resolveObservability(o.observability),
   };
   checkSessionIdleTimeout(resolved);

@@ -8,6 +8,7 @@ import {
   buildUnreadableHistoryPoisonAck,
   type FailureTarget,
 } from './failure-acks.js';
+import { instanceCacheOf, runTurn } from './instance-cache.js';
 import { runSlot } from './lifecycle.js';
 import { startLockRenewal } from './lock-renewal.js';
 import { recordTurnOutcome } from './orchestration-metrics.js';
@@ -50,7 +51,7 @@ export function runOrchestrationSlot(services: RuntimeServices, index: number): 
     },
     release: (fetched) =>
       services.provider.abandonOrchestrationItem(fetched.lockToken, { ignoreAttempt: true }),
-  });
+  }).finally(() => instanceCacheOf(services).clear()); // a stopped runtime keeps no suspended code alive
 }
 
 async function processWithRenewal(
@@ -100,6 +101,8 @@ async function processItem(
 ): Promise<void> {
   const { item, attemptCount } = fetched;
   const o = services.options;
+  // Taken out now: only a committed `run` turn below puts an entry back; every other path drops it.
+  const cached = instanceCacheOf(services).take(item.instance);
   const fields = { instanceId: item.instance, executionId: item.executionId, workerId };
   if (!isReplayable(services, fetched)) {
     services.logger.log(
@@ -182,7 +185,7 @@ async function processItem(
   });
   let spanOutcome = 'crashed';
   try {
-    const outcome = await services.engine.executeTurn(prepared, {
+    const outcome = await runTurn(services, cached, prepared, {
       handler: resolved.handler,
       version: resolved.version,
       nowMs,
@@ -192,6 +195,7 @@ async function processItem(
     span.setAttribute(SPAN_ATTRIBUTES.historySize, outcome.history.length);
     const committed = await ackTurn(services, fetched, outcome.ack, { prepared, target, outcome });
     spanOutcome = committed ? outcome.result.type : 'notCommitted';
+    if (committed && outcome.suspended) instanceCacheOf(services).put(outcome.suspended);
     if (committed) {
       const turnSeconds = (performance.now() - started) / 1_000;
       recordTurnOutcome(services, prepared, resolved.version, outcome, { nowMs, turnSeconds });
