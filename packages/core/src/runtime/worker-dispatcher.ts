@@ -19,6 +19,8 @@ import { errorMessage, lockRenewalIntervalMs, sleep, unregisteredBackoffMs } fro
 const TARGET = 'duroxide::runtime::dispatchers::worker';
 /** Delay of the abandon after an ack failed or a session race was lost (duroxide: 100 ms). */
 const RETRY_SOON_MS = 100;
+/** How long a fetch made while every session slot is taken may wait before asking again with session config. */
+export const SESSION_CAPACITY_RECHECK_MS = 50;
 
 type Completion = ActivityCompletedItem | ActivityFailedItem;
 type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -36,15 +38,16 @@ export function runWorkerSlot(
     kind: 'worker',
     workerId,
     fetch: () => {
-      const session: SessionFetchConfig | null = services.sessions.hasCapacity()
+      const hasCapacity = services.sessions.hasCapacity();
+      const session: SessionFetchConfig | null = hasCapacity
         ? { ownerId, lockTimeoutMs: o.sessionLockTimeoutMs }
         : null;
-      return services.provider.fetchWorkItem(
-        o.workerLockTimeoutMs,
-        o.dispatcherLongPollTimeoutMs,
-        session,
-        o.workerTagFilter,
-      );
+      // A fetch without session config cannot see session work that becomes takeable when a slot frees,
+      // and no provider signal fires for that; so while at capacity, poll briefly and ask again.
+      const pollMs = hasCapacity
+        ? o.dispatcherLongPollTimeoutMs
+        : Math.min(o.dispatcherLongPollTimeoutMs, SESSION_CAPACITY_RECHECK_MS);
+      return services.provider.fetchWorkItem(o.workerLockTimeoutMs, pollMs, session, o.workerTagFilter);
     },
     process: (fetched) => {
       services.metrics.bump('workerDispatcherItemsFetched');
