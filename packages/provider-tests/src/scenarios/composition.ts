@@ -149,7 +149,7 @@ export function compositionScenarios(options: ResolvedScenarioOptions): void {
         const fast = await ctx.race(viaChild(), viaTimer());
         const slow = await ctx.race(
           (async () => {
-            await ctx.scheduleTimer(2_000); // loses: the child finishes long before
+            await ctx.scheduleTimer(30_000); // loses: the child finishes long before, even on a loaded machine
             return 'late';
           })(),
           (async () => ctx.scheduleSubOrchestration<string, string>('Leaf', 'w'))(),

@@ -125,7 +125,8 @@ export function retryScenarios(options: ResolvedScenarioOptions): void {
     });
     const id = s.id('retry-timeout');
     expect((await s.run(id, 'Timeout')).output).toMatch(/^error: timeout:/);
-    expect(ran.get()).toBe(1);
+    // Under load the 30 ms attempt can time out before a worker even picks it up: at most one run.
+    expect(ran.get()).toBeLessThanOrEqual(1);
     expect((await s.kinds(id)).filter((k) => k === 'ActivityScheduled')).toHaveLength(1);
   });
 
@@ -139,10 +140,12 @@ export function retryScenarios(options: ResolvedScenarioOptions): void {
       });
       rt.registerOrchestration('Mixed', async (ctx) => {
         try {
+          // The per-attempt timer starts when the attempt is scheduled, so the failing first attempt must
+          // round-trip (worker run, ack, orchestrator fetch) within it: generous for a loaded machine.
           return await ctx.scheduleActivityWithRetry('FailThenHang', null, {
             maxAttempts: 5,
             backoff: 'none',
-            timeoutMs: 40,
+            timeoutMs: 400,
           });
         } catch (e) {
           return `error: ${(e as Error).message}`;
@@ -151,7 +154,14 @@ export function retryScenarios(options: ResolvedScenarioOptions): void {
     });
     const id = s.id('retry-mixed');
     expect((await s.run(id, 'Mixed')).output).toMatch(/^error: timeout:/);
-    expect((await s.kinds(id)).filter((k) => k === 'ActivityScheduled')).toHaveLength(2);
+    const history = await s.history(id);
+    const attempts = history.filter((e) => e.kind === 'ActivityScheduled');
+    expect(attempts).toHaveLength(2);
+    const firstEnd = history.find(
+      (e) => e.sourceEventId === attempts[0]?.eventId && e.kind.startsWith('Activity'),
+    );
+    expect(firstEnd).toMatchObject({ kind: 'ActivityFailed' });
+    expect(history.filter((e) => e.kind === 'ActivityCancelRequested')).toHaveLength(1);
   });
 
   test('[64] session retries keep the session on every attempt; retries work across continue-as-new', async (s) => {
@@ -181,14 +191,15 @@ export function retryScenarios(options: ResolvedScenarioOptions): void {
     const ran = new Counter();
     await s.startRuntime(setup(ran));
     const id = s.id('retry-total');
+    // The budget must outlast a loaded round trip of the first failing attempt, so retries happen in it.
     const policy: RetryPolicy = {
       maxAttempts: 50,
       backoff: 'fixed',
       initialDelayMs: 20,
-      totalTimeoutMs: 150,
+      totalTimeoutMs: 400,
     };
     const out = (await s.run(id, 'Retry', { okOn: 999, policy })).output as string;
-    expect(out).toMatch(/^error: /);
+    expect(out).toMatch(/^error: timeout: retry budget of 400ms exhausted/);
     expect(ran.get(id)).toBeLessThan(50);
     expect(ran.get(id)).toBeGreaterThanOrEqual(2);
   });
