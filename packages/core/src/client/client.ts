@@ -1,4 +1,4 @@
-import type { OrchestrationDefinition } from '../definitions.js';
+import type { OrchestrationDefinition, OutputOf } from '../definitions.js';
 import { DurableError, TimeoutError } from '../errors.js';
 import { encodePayload } from '../history/payload.js';
 import type { OrchestratorItem } from '../history/work-items.js';
@@ -113,35 +113,47 @@ export class Client extends ManagementClient {
   /** The instance's status from its latest execution's history, with its custom status. */
   async getStatus<O = unknown>(instanceId: string): Promise<OrchestrationStatus<O>> {
     requireName(instanceId, 'instanceId');
-    const history = await this.provider.read(instanceId);
-    if (history.length === 0) return { status: 'NotFound', customStatus: null, customStatusVersion: 0 };
-    let custom = { customStatus: null as string | null, customStatusVersion: 0 };
-    try {
-      const reading = await this.provider.getCustomStatus(instanceId, 0);
-      if (reading !== null)
-        custom = { customStatus: reading.customStatus, customStatusVersion: reading.version };
-    } catch {
-      // Best effort, as in duroxide: the status itself is what callers need.
-    }
-    return statusFromHistory<O>(history, custom);
+    return (await this.readStatus<O>(instanceId)).status;
   }
 
   /**
    * Waits until the instance completes or fails (woken by the provider's change notifications, so it
    * resolves right after the commit); rejects with `TimeoutError` after `timeoutMs` (default 30 s).
+   * Passing the typed handle the instance was started with types `output` as the orchestration's result
+   * (and checks the instance runs that orchestration: `INVALID_INPUT` names both when it does not).
    */
-  async waitForOrchestration<O = unknown>(
+  waitForOrchestration<D extends OrchestrationDefinition>(
     instanceId: string,
-    timeoutMs: number = DEFAULT_WAIT_TIMEOUT_MS,
-  ): Promise<TerminalStatus<O>> {
+    orchestration: D,
+    timeoutMs?: number,
+  ): Promise<TerminalStatus<OutputOf<D>>>;
+  waitForOrchestration<O = unknown>(instanceId: string, timeoutMs?: number): Promise<TerminalStatus<O>>;
+  async waitForOrchestration(
+    instanceId: string,
+    handleOrTimeout?: OrchestrationDefinition | number,
+    maybeTimeoutMs?: number,
+  ): Promise<TerminalStatus> {
+    const handle = typeof handleOrTimeout === 'object' && handleOrTimeout !== null ? handleOrTimeout : null;
     requireName(instanceId, 'instanceId');
-    requireNumber(timeoutMs, 'timeoutMs', 0);
+    const expectedName =
+      handle === null ? null : requireName(handle.name, 'waitForOrchestration: orchestration handle name');
+    const timeoutMs = requireNumber(
+      (handle === null ? handleOrTimeout : maybeTimeoutMs) ?? DEFAULT_WAIT_TIMEOUT_MS,
+      'timeoutMs',
+      0,
+    );
     return this.waitUntil(
       instanceId,
       timeoutMs,
       WAIT_SLICE_MS,
       async () => {
-        const status = await this.getStatus<O>(instanceId);
+        const { status, name } = await this.readStatus(instanceId);
+        if (expectedName !== null && name !== null && name !== expectedName) {
+          throw new DurableError(
+            'INVALID_INPUT',
+            `waitForOrchestration: instance '${instanceId}' runs orchestration '${name}', not '${expectedName}'`,
+          );
+        }
         return isTerminalStatus(status) ? status : undefined;
       },
       () => `waitForOrchestration: instance '${instanceId}' did not finish within ${timeoutMs} ms`,
@@ -209,6 +221,27 @@ export class Client extends ManagementClient {
       () =>
         `waitForValue: timed out waiting for value '${key}' on instance '${instanceId}' after ${timeoutMs} ms`,
     );
+  }
+
+  /** The status and orchestration name (null when not found) of the instance's latest execution. */
+  private async readStatus<O = unknown>(
+    instanceId: string,
+  ): Promise<{ status: OrchestrationStatus<O>; name: string | null }> {
+    const history = await this.provider.read(instanceId);
+    if (history.length === 0) {
+      return { status: { status: 'NotFound', customStatus: null, customStatusVersion: 0 }, name: null };
+    }
+    let custom = { customStatus: null as string | null, customStatusVersion: 0 };
+    try {
+      const reading = await this.provider.getCustomStatus(instanceId, 0);
+      if (reading !== null)
+        custom = { customStatus: reading.customStatus, customStatusVersion: reading.version };
+    } catch {
+      // Best effort, as in duroxide: the status itself is what callers need.
+    }
+    const first = history[0];
+    const name = first?.kind === 'OrchestrationStarted' ? first.name : null;
+    return { status: statusFromHistory<O>(history, custom), name };
   }
 
   private async start(
