@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, decodeEvent, type Event, ProviderError, validateEvent } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { checkPayloadSize, corruptRow, invalidInput, sqliteCode } from './errors.js';
+import { HistoryCache } from './history-cache.js';
 
 /** What every store module needs: the connection, the clock and the payload limit. */
 export interface StoreContext {
@@ -37,8 +38,13 @@ interface HistoryRow {
 export class HistoryStore {
   private readonly latestExecutionStmt: Database.Statement<[string], { id: number }>;
   private readonly selectStmt: Database.Statement<[string, number], HistoryRow>;
+  private readonly selectAfterStmt: Database.Statement<[string, number, number], HistoryRow>;
+  private readonly cache: HistoryCache;
   private readonly insertStmt: Database.Statement<[string, number, number, string, string]>;
   private readonly readLatestTx: Database.Transaction<(operation: string, instance: string) => Event[]>;
+  private readonly readTx: Database.Transaction<
+    (operation: string, instance: string, executionId: number) => Event[]
+  >;
   private readonly appendTx: Database.Transaction<
     (instance: string, executionId: number, events: EncodedEvent[]) => void
   >;
@@ -51,12 +57,25 @@ export class HistoryStore {
     this.selectStmt = db.prepare(
       'SELECT event_id, event_data FROM history WHERE instance_id = ? AND execution_id = ? ORDER BY event_id',
     );
+    this.selectAfterStmt = db.prepare(
+      `SELECT event_id, event_data FROM history WHERE instance_id = ? AND execution_id = ? AND event_id > ?
+       ORDER BY event_id`,
+    );
+    const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.cache = new HistoryCache(db, db.memory ? null : () => dataVersionStmt.get() as number);
     this.insertStmt = db.prepare(
       'INSERT INTO history (instance_id, execution_id, event_id, event_kind, event_data) VALUES (?, ?, ?, ?, ?)',
     );
     this.appendTx = db.transaction((instance, executionId, events) =>
       this.insertEvents('appendWithExecution', instance, executionId, events),
     );
+    this.readTx = db.transaction((operation, instance, executionId) => {
+      // A real read first pins the snapshot, so `PRAGMA data_version` and the rows agree (see HistoryCache).
+      this.latestExecutionStmt.get(instance);
+      const result = this.tryReadExecutionCached(instance, executionId, operation);
+      if ('error' in result) throw result.error;
+      return result.events;
+    });
     this.readLatestTx = db.transaction((operation, instance) =>
       this.readExecution(operation, instance, this.latestExecutionId(instance)),
     );
@@ -83,11 +102,9 @@ export class HistoryStore {
     return this.latestExecutionStmt.get(instance)?.id ?? 1;
   }
 
-  /** One execution's events in order; a corrupt row throws a permanent error naming it. */
+  /** One execution's events in order (through the cache, in one read transaction); a corrupt row throws. */
   readExecution(operation: string, instance: string, executionId: number): Event[] {
-    const result = this.tryReadExecution(instance, executionId, operation);
-    if ('error' in result) throw result.error;
-    return result.events;
+    return this.readTx.deferred(operation, instance, executionId);
   }
 
   /** One execution's events, or the error naming the first row that could not be decoded. */
@@ -96,8 +113,41 @@ export class HistoryStore {
     executionId: number,
     operation = 'read',
   ): { events: Event[] } | { error: ProviderError } {
+    return this.decodeRows(instance, executionId, operation, this.selectStmt.all(instance, executionId));
+  }
+
+  /**
+   * Like `tryReadExecution`, but only events appended since this instance's last read are read and
+   * decoded (see `HistoryCache`); the events are frozen and shared between reads. The caller must hold a
+   * transaction that already read from the database (the fetch's immediate transaction does).
+   */
+  tryReadExecutionCached(
+    instance: string,
+    executionId: number,
+    operation: string,
+  ): { events: Event[] } | { error: ProviderError } {
+    return this.cache.read(
+      instance,
+      executionId,
+      () => this.tryReadExecution(instance, executionId, operation),
+      (after) =>
+        this.decodeRows(
+          instance,
+          executionId,
+          operation,
+          this.selectAfterStmt.all(instance, executionId, after),
+        ),
+    );
+  }
+
+  private decodeRows(
+    instance: string,
+    executionId: number,
+    operation: string,
+    rows: HistoryRow[],
+  ): { events: Event[] } | { error: ProviderError } {
     const events: Event[] = [];
-    for (const row of this.selectStmt.iterate(instance, executionId)) {
+    for (const row of rows) {
       const name = `(instance '${instance}', execution ${executionId}, event ${row.event_id})`;
       try {
         events.push(decodeEvent(row.event_data, `history row ${name}`));

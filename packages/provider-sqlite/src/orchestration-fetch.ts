@@ -155,7 +155,11 @@ export class OrchestrationFetcher {
       }
       this.queue.tagVisible(instance, token, now);
       const attemptCount = rows.reduce((max, row) => Math.max(max, row.attempt_count + 1), 1);
-      const loaded = this.history.tryReadExecution(instance, meta.executionId, 'fetchOrchestrationItem');
+      const loaded = this.history.tryReadExecutionCached(
+        instance,
+        meta.executionId,
+        'fetchOrchestrationItem',
+      );
       const problems = [...('error' in loaded ? [loaded.error.message] : []), ...errors];
       const history: Event[] = problems.length === 0 && 'events' in loaded ? loaded.events : [];
       return {

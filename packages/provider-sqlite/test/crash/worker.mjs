@@ -24,6 +24,10 @@ const runtime = new Runtime(provider, {
   maxAttempts: 50,
   activityCancellationGracePeriodMs: 200,
   observability: { logLevel: 'error' },
+  // crash-no-cache.test.ts runs the same crash test with the instance cache off.
+  ...(process.env.DUROXIDE_INSTANCE_CACHE_SIZE !== undefined
+    ? { instanceCacheSize: Number(process.env.DUROXIDE_INSTANCE_CACHE_SIZE) }
+    : {}),
 });
 registerCrashWorkflow(runtime);
 await runtime.start();
