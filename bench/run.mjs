@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs workloads W1–W7 (../shared/BENCHMARKS.md) on the selected providers, prints a table and
+// `pnpm bench`: runs workloads W1–W7 (../shared/BENCHMARKS.md) and M1 (memory of 10,000 waiting instances) on the selected providers, prints a table and
 // writes bench/results/latest.json. Flags: --quick, --workloads W1,W3, --providers sqlite,postgres, --out FILE.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RUNTIME_OPTIONS } from '@duroxide/core';
 import { makeStore } from './lib/stores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'];
+const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'M1'];
 const ALL_PROVIDERS = ['sqlite', 'sqlite-memory', 'postgres', 'redis'];
 const MODULES = {
   W1: './workloads/w1-hello.mjs',
@@ -18,6 +19,7 @@ const MODULES = {
   W5: './workloads/w5-latency.mjs',
   W6: './workloads/w6-replay.mjs',
   W7: './workloads/w7-scale-out.mjs',
+  M1: './workloads/m1-memory.mjs',
 };
 
 function parseArgs(argv) {
@@ -68,7 +70,14 @@ async function main() {
       await store.cleanup();
     }
   }
-  const report = { when: new Date().toISOString(), quick: args.quick, machine, results };
+  const report = {
+    when: new Date().toISOString(),
+    quick: args.quick,
+    machine,
+    // Options a workload does not set explicitly run at these defaults (instance cache included).
+    runtimeDefaults: DEFAULT_RUNTIME_OPTIONS,
+    results,
+  };
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
   printTable(results);
