@@ -10,7 +10,8 @@ export interface PollAttempt<T> {
 /**
  * Runs `attempt` until it finds work or `pollMs` of real time has passed. Between attempts it sleeps until
  * a notification for the queue arrives, the next visibility/lock-expiry time (by the injected clock) comes,
- * or the poll time runs out, whichever is first. `pollMs` 0 means a single attempt.
+ * or the poll time runs out, whichever is first. `pollMs` 0 means a single attempt; an aborted `signal` ends
+ * the wait with null.
  */
 export async function longPoll<T>(
   db: Db,
@@ -18,16 +19,18 @@ export async function longPoll<T>(
   kind: QueueKind,
   pollMs: number,
   attempt: (wantWake: boolean) => Promise<PollAttempt<T>>,
+  signal?: AbortSignal,
 ): Promise<T | null> {
   const deadline = performance.now() + pollMs;
   for (;;) {
+    if (signal?.aborted) return null;
     const seq = notifier.seq(kind);
     const { result, nextWakeAt } = await attempt(pollMs > 0);
     if (result !== null) return result;
     const remaining = deadline - performance.now();
-    if (remaining <= 0 || db.closed) return null;
+    if (remaining <= 0 || db.closed || signal?.aborted) return null;
     const untilVisible = nextWakeAt === null ? remaining : Math.max(1, nextWakeAt - db.clock.now());
-    await notifier.wait(kind, seq, Math.min(remaining, untilVisible));
-    if (db.closed) return null;
+    await notifier.wait(kind, seq, Math.min(remaining, untilVisible), signal);
+    if (db.closed || signal?.aborted) return null;
   }
 }

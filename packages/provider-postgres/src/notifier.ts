@@ -60,9 +60,9 @@ export class Notifier {
   }
 
   /** Resolves after `ms`, or as soon as the queue was notified since `sinceSeq`, or on close. */
-  wait(kind: QueueKind, sinceSeq: number, ms: number): Promise<void> {
-    if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0) return Promise.resolve();
-    return this.addWaiter(kind, null, ms);
+  wait(kind: QueueKind, sinceSeq: number, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0 || signal?.aborted) return Promise.resolve();
+    return this.addWaiter(kind, null, ms, signal);
   }
 
   /** Resolves when a commit touches `instance`, after `ms`, or on close. */
@@ -90,11 +90,26 @@ export class Notifier {
     for (const waiter of [...this.waiters]) this.release(waiter);
   }
 
-  private addWaiter(kind: Waiter['kind'], hash: string | null, ms: number): Promise<void> {
+  private addWaiter(
+    kind: Waiter['kind'],
+    hash: string | null,
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const capped = this.connected ? ms : Math.min(ms, DISCONNECTED_POLL_MS);
     return new Promise<void>((resolve) => {
-      const waiter: Waiter = { kind, hash, resolve, timer: setTimeout(() => this.release(waiter), capped) };
+      const onAbort = () => this.release(waiter);
+      const waiter: Waiter = {
+        kind,
+        hash,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        timer: setTimeout(onAbort, capped),
+      };
       this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

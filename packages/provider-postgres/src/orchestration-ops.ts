@@ -7,6 +7,7 @@ import {
   type Event,
   encodeWorkItem,
   type FetchedOrchestrationItem,
+  type FetchOptions,
   type KvEntry,
   type OrchestrationAck,
   type OrchestratorItem,
@@ -48,6 +49,7 @@ export class OrchestrationOps {
     lockTimeoutMs: number,
     pollTimeoutMs: number,
     filter?: DispatcherCapabilityFilter | null,
+    options?: FetchOptions,
   ): Promise<FetchedOrchestrationItem | null> {
     const op = 'fetchOrchestrationItem';
     const lockMs = checkDuration(op, 'lockTimeoutMs', lockTimeoutMs);
@@ -55,17 +57,24 @@ export class OrchestrationOps {
     const range = versionRange(op, filter);
     if (range === 'none') return null;
     const { q } = this.db.names;
-    return longPoll(this.db, this.notifier, 'orchestrator', pollMs, async (wantWake) => {
-      const token = `lock_${randomUUID()}`;
-      const [row] = await this.db.query<FetchRow>(
-        op,
-        'fetch_orch',
-        `SELECT * FROM ${q}.fetch_orchestration_item($1, $2, $3, $4, $5, $6, $7)`,
-        [this.db.clock.now(), lockMs, token, range !== null, range?.[0] ?? 0, range?.[1] ?? 0, wantWake],
-      );
-      if (!row || row.o_instance === null) return { result: null, nextWakeAt: row?.o_next_wake ?? null };
-      return { result: await this.toFetched(row, token), nextWakeAt: null };
-    });
+    return longPoll(
+      this.db,
+      this.notifier,
+      'orchestrator',
+      pollMs,
+      async (wantWake) => {
+        const token = `lock_${randomUUID()}`;
+        const [row] = await this.db.query<FetchRow>(
+          op,
+          'fetch_orch',
+          `SELECT * FROM ${q}.fetch_orchestration_item($1, $2, $3, $4, $5, $6, $7)`,
+          [this.db.clock.now(), lockMs, token, range !== null, range?.[0] ?? 0, range?.[1] ?? 0, wantWake],
+        );
+        if (!row || row.o_instance === null) return { result: null, nextWakeAt: row?.o_next_wake ?? null };
+        return { result: await this.toFetched(row, token), nextWakeAt: null };
+      },
+      options?.signal,
+    );
   }
 
   /** See `Provider.ackOrchestrationItem`. */

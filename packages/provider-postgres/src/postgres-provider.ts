@@ -8,6 +8,7 @@ import type {
   Event,
   FetchedOrchestrationItem,
   FetchedWorkItem,
+  FetchOptions,
   InstanceStats,
   OrchestrationAck,
   OrchestratorItem,
@@ -114,8 +115,9 @@ export class PostgresProvider implements Provider {
     lockTimeoutMs: number,
     pollTimeoutMs: number,
     filter?: DispatcherCapabilityFilter | null,
+    options?: FetchOptions,
   ): Promise<FetchedOrchestrationItem | null> {
-    return this.orchestration.fetch(lockTimeoutMs, pollTimeoutMs, filter);
+    return this.orchestration.fetch(lockTimeoutMs, pollTimeoutMs, filter, options);
   }
 
   /** See `Provider.ackOrchestrationItem`. */
@@ -164,8 +166,9 @@ export class PostgresProvider implements Provider {
     pollTimeoutMs: number,
     session: SessionFetchConfig | null,
     tagFilter: TagFilter,
+    options?: FetchOptions,
   ): Promise<FetchedWorkItem | null> {
-    return this.worker.fetch(lockTimeoutMs, pollTimeoutMs, session, tagFilter);
+    return this.worker.fetch(lockTimeoutMs, pollTimeoutMs, session, tagFilter, options);
   }
 
   /** See `Provider.ackWorkItem`. */

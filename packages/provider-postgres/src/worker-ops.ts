@@ -7,6 +7,7 @@ import {
   decodeWorkItem,
   encodeWorkItem,
   type FetchedWorkItem,
+  type FetchOptions,
   ProviderError,
   type SessionFetchConfig,
   type TagFilter,
@@ -38,6 +39,7 @@ export class WorkerOps {
     pollTimeoutMs: number,
     session: SessionFetchConfig | null,
     tagFilter: TagFilter,
+    options?: FetchOptions,
   ): Promise<FetchedWorkItem | null> {
     const op = 'fetchWorkItem';
     const lockMs = checkDuration(op, 'lockTimeoutMs', lockTimeoutMs);
@@ -46,17 +48,34 @@ export class WorkerOps {
     if (tagMode === null) return null;
     const owner = session ? checkString(op, 'session.ownerId', session.ownerId) : null;
     const sessionLockMs = session ? checkDuration(op, 'session.lockTimeoutMs', session.lockTimeoutMs) : 0;
-    return longPoll(this.db, this.notifier, 'worker', pollMs, async (wantWake) => {
-      const token = `lock_${randomUUID()}`;
-      const [row] = await this.db.query<WorkRow>(
-        op,
-        'fetch_work',
-        `SELECT * FROM ${this.db.names.q}.fetch_work_item($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [this.db.clock.now(), lockMs, token, session !== null, owner, sessionLockMs, tagMode, tags, wantWake],
-      );
-      if (!row || row.o_item === null) return { result: null, nextWakeAt: row?.o_next_wake ?? null };
-      return { result: await this.toFetched(row, token), nextWakeAt: null };
-    });
+    return longPoll(
+      this.db,
+      this.notifier,
+      'worker',
+      pollMs,
+      async (wantWake) => {
+        const token = `lock_${randomUUID()}`;
+        const [row] = await this.db.query<WorkRow>(
+          op,
+          'fetch_work',
+          `SELECT * FROM ${this.db.names.q}.fetch_work_item($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            this.db.clock.now(),
+            lockMs,
+            token,
+            session !== null,
+            owner,
+            sessionLockMs,
+            tagMode,
+            tags,
+            wantWake,
+          ],
+        );
+        if (!row || row.o_item === null) return { result: null, nextWakeAt: row?.o_next_wake ?? null };
+        return { result: await this.toFetched(row, token), nextWakeAt: null };
+      },
+      options?.signal,
+    );
   }
 
   /** See `Provider.ackWorkItem`. */

@@ -47,8 +47,8 @@ export class ChangeFeed {
   }
 
   /** Resolves after `ms`, or earlier when work of `kind` may have appeared or the feed closes. */
-  waitForWork(kind: QueueKind, ms: number): Promise<void> {
-    return this.waitFor({ kind, instance: null }, ms);
+  waitForWork(kind: QueueKind, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.waitFor({ kind, instance: null }, ms, signal);
   }
 
   /** Resolves after `ms`, or earlier when a commit touched the instance (escaped id) or the feed closes. */
@@ -64,19 +64,25 @@ export class ChangeFeed {
     this.wakeAll();
   }
 
-  private waitFor(target: { kind: QueueKind | null; instance: string | null }, ms: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  private waitFor(
+    target: { kind: QueueKind | null; instance: string | null },
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.closed || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         ...target,
         wake: () => {
           if (timer !== undefined) clearTimeout(timer);
+          signal?.removeEventListener('abort', waiter.wake);
           this.waiters.delete(waiter);
           resolve();
         },
       };
       this.waiters.add(waiter);
+      signal?.addEventListener('abort', waiter.wake, { once: true });
       timer = setTimeout(waiter.wake, Math.max(0, Math.ceil(ms)));
     });
   }

@@ -11,6 +11,7 @@ import {
   type Event,
   type FetchedOrchestrationItem,
   type FetchedWorkItem,
+  type FetchOptions,
   type InstanceStats,
   isManualClock,
   type OrchestrationAck,
@@ -151,6 +152,7 @@ export class RedisProvider implements Provider {
     lockTimeoutMs: number,
     pollTimeoutMs: number,
     filter?: DispatcherCapabilityFilter | null,
+    options?: FetchOptions,
   ): Promise<FetchedOrchestrationItem | null> {
     const op = 'fetchOrchestrationItem';
     const lock = checkDuration(op, 'lockTimeoutMs', lockTimeoutMs);
@@ -164,7 +166,7 @@ export class RedisProvider implements Provider {
         throw invalidInput(op, err instanceof Error ? err.message : String(err));
       }
     }
-    return this.longPoll(op, 'orchestrator', pollTimeoutMs, async () => {
+    return this.longPoll(op, 'orchestrator', pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
       const reply = (await this.runScript(op, 'fetchOrch', [lock, token, ...range])) as unknown[];
       if (reply[0] !== 1) return { value: null, nextAt: reply[1] == null ? null : Number(reply[1]) };
@@ -235,6 +237,7 @@ export class RedisProvider implements Provider {
     pollTimeoutMs: number,
     session: SessionFetchConfig | null,
     tagFilter: TagFilter,
+    options?: FetchOptions,
   ): Promise<FetchedWorkItem | null> {
     const op = 'fetchWorkItem';
     const lock = checkDuration(op, 'lockTimeoutMs', lockTimeoutMs);
@@ -243,7 +246,7 @@ export class RedisProvider implements Provider {
     const sessionArgs: ScriptArg[] = session
       ? ['1', String(session.ownerId), checkDuration(op, 'session.lockTimeoutMs', session.lockTimeoutMs)]
       : ['0', '', 0];
-    return this.longPoll(op, 'worker', pollTimeoutMs, async () => {
+    return this.longPoll(op, 'worker', pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
       const reply = (await this.runScript(op, 'fetchWork', [
         lock,
@@ -379,12 +382,14 @@ export class RedisProvider implements Provider {
     op: string,
     kind: QueueKind,
     pollTimeoutMs: number,
+    signal: AbortSignal | undefined,
     attempt: () => Promise<Attempt<T>>,
   ): Promise<T | null> {
     const deadline = performance.now() + checkDuration(op, 'pollTimeoutMs', pollTimeoutMs);
     const manual = isManualClock(this.options.clock);
     for (;;) {
       if (this.closed) throw closedError(op);
+      if (signal?.aborted) return null;
       const generation = this.feed.generation(kind);
       const { value, nextAt } = await attempt();
       if (value !== null) return value;
@@ -393,7 +398,7 @@ export class RedisProvider implements Provider {
       if (this.feed.generation(kind) !== generation) continue;
       let wait = Math.min(remaining, this.options.recheckIntervalMs);
       if (nextAt !== null && !manual) wait = Math.min(wait, Math.max(1, nextAt - this.now() + 1));
-      await this.feed.waitForWork(kind, wait);
+      await this.feed.waitForWork(kind, wait, signal);
       if (this.closed) return null;
     }
   }

@@ -39,7 +39,9 @@ export class LongPoller {
     pollTimeoutMs: number,
     attempt: () => T | null,
     nextWake: (since: number) => number | null,
+    signal?: AbortSignal,
   ): Promise<T | null> {
+    if (signal?.aborted) return null;
     const { clock, dataVersion } = this.host;
     // Read the version before the first attempt so a commit landing in between is never missed.
     let seenVersion = pollTimeoutMs > 0 ? (dataVersion?.() ?? 0) : 0;
@@ -50,14 +52,14 @@ export class LongPoller {
     const manual = isManualClock(clock);
     for (;;) {
       const remaining = deadline - performance.now();
-      if (remaining <= 0 || this.host.isClosed()) return null;
+      if (remaining <= 0 || this.host.isClosed() || signal?.aborted) return null;
       // A manual clock only moves through advance(), which signals; computed wake-ups are for real clocks.
       const wake = manual ? null : nextWake(attemptedAt);
       const wakeDelay = wake === null ? Number.POSITIVE_INFINITY : Math.max(0, wake - clock.now()) + 1;
       const crossProcess = dataVersion ? CROSS_PROCESS_CHECK_MS : Number.POSITIVE_INFINITY;
       const delay = Math.min(remaining, wakeDelay, crossProcess);
-      const why = await waitForAny(this.subscriptions(channel), delay);
-      if (this.host.isClosed()) return null;
+      const why = await waitForAny(this.subscriptions(channel, signal), delay);
+      if (this.host.isClosed() || signal?.aborted) return null;
       if (
         why === 'timeout' &&
         delay === crossProcess &&
@@ -94,10 +96,17 @@ export class LongPoller {
     }
   }
 
-  private subscriptions(channel: Signal): Subscribe[] {
+  private subscriptions(channel: Signal, signal?: AbortSignal): Subscribe[] {
     const subs: Subscribe[] = [(l) => channel.on(l), (l) => this.host.closing.on(l)];
+    if (signal) subs.push((l) => onAbort(signal, l));
     const { clock } = this.host;
     if (isManualClock(clock)) subs.push((l) => clock.onAdvance(l));
     return subs;
   }
+}
+
+/** Subscribes to an abort signal in the `Subscribe` shape (returns the unsubscribe function). */
+function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
 }

@@ -9,6 +9,7 @@ import type {
   Event,
   FetchedOrchestrationItem,
   FetchedWorkItem,
+  FetchOptions,
   InstanceStats,
   OrchestrationAck,
   OrchestratorItem,
@@ -120,6 +121,7 @@ export class SqliteProvider implements Provider {
     lockTimeoutMs: number,
     pollTimeoutMs: number,
     filter?: DispatcherCapabilityFilter | null,
+    options?: FetchOptions,
   ): Promise<FetchedOrchestrationItem | null> {
     const op = 'fetchOrchestrationItem';
     const { lock, poll, range } = this.run(op, () => ({
@@ -133,6 +135,7 @@ export class SqliteProvider implements Provider {
       poll,
       () => this.run(op, () => this.s.fetcher.fetch(lock, range)),
       (since) => this.run(op, () => this.s.orchestratorQueue.nextWake(since)),
+      options?.signal,
     );
   }
 
@@ -204,6 +207,7 @@ export class SqliteProvider implements Provider {
     pollTimeoutMs: number,
     session: SessionFetchConfig | null,
     tagFilter: TagFilter,
+    options?: FetchOptions,
   ): Promise<FetchedWorkItem | null> {
     const op = 'fetchWorkItem';
     const { lock, poll } = this.run(op, () => ({
@@ -216,6 +220,7 @@ export class SqliteProvider implements Provider {
       poll,
       () => this.run(op, () => this.s.workers.fetch(lock, session ?? null, tagFilter)),
       (since) => this.run(op, () => this.s.workers.nextWake(since)),
+      options?.signal,
     );
   }
 

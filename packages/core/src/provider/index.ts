@@ -9,6 +9,7 @@ export type {
   ExecutionStatus,
   FetchedOrchestrationItem,
   FetchedWorkItem,
+  FetchOptions,
   InstanceFilter,
   InstanceInfo,
   InstanceStats,

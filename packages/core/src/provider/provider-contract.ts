@@ -102,6 +102,15 @@ export interface FetchedWorkItem {
   attemptCount: number;
 }
 
+/** Options of the two fetch methods. */
+export interface FetchOptions {
+  /**
+   * Aborting ends a waiting fetch at once with null (shutdown uses it so no fetch outlives the runtime); a
+   * fetch that already locked work before it saw the abort still returns that work.
+   */
+  signal?: AbortSignal;
+}
+
 /** Options for releasing a lock without committing. */
 export interface AbandonOptions {
   /** Keep the released messages invisible for this long. */
@@ -149,6 +158,7 @@ export interface Provider {
     lockTimeoutMs: number,
     pollTimeoutMs: number,
     filter?: DispatcherCapabilityFilter | null,
+    options?: FetchOptions,
   ): Promise<FetchedOrchestrationItem | null>;
 
   /**
@@ -188,6 +198,7 @@ export interface Provider {
     pollTimeoutMs: number,
     session: SessionFetchConfig | null,
     tagFilter: TagFilter,
+    options?: FetchOptions,
   ): Promise<FetchedWorkItem | null>;
 
   /**

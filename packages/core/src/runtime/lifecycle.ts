@@ -10,6 +10,7 @@ export class Lifecycle {
   private readonly stopController = new AbortController();
   private readonly forceController = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
+  private readonly slots = new Set<Promise<void>>();
 
   /** True once shutdown began: no new work is started. */
   get stopping(): boolean {
@@ -47,21 +48,35 @@ export class Lifecycle {
     return work;
   }
 
-  /** Stops new work and waits for in-flight work, up to `timeoutMs`; returns whether everything finished. */
+  /** Registers a dispatcher slot loop; shutdown waits for it so no fetch outlives the runtime. */
+  trackSlot(slot: Promise<void>): Promise<void> {
+    this.slots.add(slot);
+    void slot
+      .finally(() => this.slots.delete(slot))
+      .catch(() => {
+        // The caller handles the slot's own rejection; this only silences the derived promise.
+      });
+    return slot;
+  }
+
+  /**
+   * Stops new work and waits for in-flight work and the slot loops (their fetches end on the stop signal),
+   * up to `timeoutMs`; returns whether everything finished.
+   */
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopController.abort();
     const deadline = Date.now() + timeoutMs;
-    while (this.inflight.size > 0) {
+    while (this.inflight.size > 0 || this.slots.size > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, remaining);
       });
-      await Promise.race([Promise.allSettled([...this.inflight]), timedOut]);
+      await Promise.race([Promise.allSettled([...this.inflight, ...this.slots]), timedOut]);
       clearTimeout(timer);
     }
-    const done = this.inflight.size === 0;
+    const done = this.inflight.size === 0 && this.slots.size === 0;
     if (!done) this.forceController.abort();
     return done;
   }
@@ -73,8 +88,8 @@ export interface SlotSpec<T> {
   kind: 'orchestration' | 'worker';
   /** The slot's worker id. */
   workerId: string;
-  /** Fetches one item (may long-poll); null when there is no work. */
-  fetch(): Promise<T | null>;
+  /** Fetches one item (may long-poll until `signal` aborts at shutdown); null when there is no work. */
+  fetch(signal: AbortSignal): Promise<T | null>;
   /** Processes an item; never rejects. */
   process(item: T): Promise<void>;
   /** Releases an item fetched after shutdown began, without counting the attempt. */
@@ -102,7 +117,7 @@ export async function runSlot<T>(host: SlotHost, spec: SlotSpec<T>): Promise<voi
     const cycleStart = Date.now();
     let item: T | null;
     try {
-      item = await spec.fetch();
+      item = await spec.fetch(host.lifecycle.stopSignal);
       consecutiveErrors = 0;
     } catch (err) {
       if (host.lifecycle.stopping) break;

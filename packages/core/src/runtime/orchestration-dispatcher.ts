@@ -39,11 +39,12 @@ export function runOrchestrationSlot(services: RuntimeServices, index: number): 
   return runSlot<FetchedOrchestrationItem>(services, {
     kind: 'orchestration',
     workerId,
-    fetch: () =>
+    fetch: (signal) =>
       services.provider.fetchOrchestrationItem(
         o.orchestratorLockTimeoutMs,
         o.dispatcherLongPollTimeoutMs,
         filter,
+        { signal },
       ),
     process: (fetched) => {
       services.metrics.bump('orchDispatcherItemsFetched');

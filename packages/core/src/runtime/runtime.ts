@@ -241,7 +241,7 @@ export class Runtime {
   }
 
   private spawn(slot: Promise<void>): void {
-    void slot.catch((err: unknown) => {
+    void this.lifecycle.trackSlot(slot).catch((err: unknown) => {
       // A slot loop catches everything itself; this is a last line of defence that keeps the process up.
       this.logger.log('error', TARGET, 'dispatcher slot stopped unexpectedly', { error: errorMessage(err) });
     });

@@ -37,7 +37,7 @@ export function runWorkerSlot(
   return runSlot<FetchedWorkItem>(services, {
     kind: 'worker',
     workerId,
-    fetch: () => {
+    fetch: (signal) => {
       const hasCapacity = services.sessions.hasCapacity();
       const session: SessionFetchConfig | null = hasCapacity
         ? { ownerId, lockTimeoutMs: o.sessionLockTimeoutMs }
@@ -47,7 +47,9 @@ export function runWorkerSlot(
       const pollMs = hasCapacity
         ? o.dispatcherLongPollTimeoutMs
         : Math.min(o.dispatcherLongPollTimeoutMs, SESSION_CAPACITY_RECHECK_MS);
-      return services.provider.fetchWorkItem(o.workerLockTimeoutMs, pollMs, session, o.workerTagFilter);
+      return services.provider.fetchWorkItem(o.workerLockTimeoutMs, pollMs, session, o.workerTagFilter, {
+        signal,
+      });
     },
     process: (fetched) => {
       services.metrics.bump('workerDispatcherItemsFetched');

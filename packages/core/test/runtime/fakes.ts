@@ -26,10 +26,23 @@ class ScriptedQueue<T> {
     else this.items.push(item);
   }
 
-  take(): Promise<T | null> {
+  /** Like a long-polling provider: waits for an item, and an aborted signal ends the wait with null. */
+  take(signal?: AbortSignal): Promise<T | null> {
     if (this.items.length > 0) return Promise.resolve(this.items.shift()!);
-    if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.closed || signal?.aborted) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const waiter: Waiter<T> = (value) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const onAbort = () => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        resolve(null);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
   }
 
   close(): void {
@@ -47,7 +60,9 @@ export function fakeProvider() {
     name: 'fake',
     version: '0.0.0',
     capabilities: { longPolling: true },
-    fetchOrchestrationItem: vi.fn<Provider['fetchOrchestrationItem']>(() => orch.take()),
+    fetchOrchestrationItem: vi.fn<Provider['fetchOrchestrationItem']>((_l, _p, _f, options) =>
+      orch.take(options?.signal),
+    ),
     ackOrchestrationItem: vi.fn<Provider['ackOrchestrationItem']>(async () => {}),
     abandonOrchestrationItem: vi.fn<Provider['abandonOrchestrationItem']>(async () => {}),
     renewOrchestrationItemLock: vi.fn<Provider['renewOrchestrationItemLock']>(async () => {}),
@@ -58,7 +73,7 @@ export function fakeProvider() {
     appendWithExecution: vi.fn<Provider['appendWithExecution']>(async () => {}),
     enqueueForOrchestrator: vi.fn<Provider['enqueueForOrchestrator']>(async () => {}),
     enqueueForWorker: vi.fn<Provider['enqueueForWorker']>(async () => {}),
-    fetchWorkItem: vi.fn<Provider['fetchWorkItem']>(() => work.take()),
+    fetchWorkItem: vi.fn<Provider['fetchWorkItem']>((_l, _p, _s, _t, options) => work.take(options?.signal)),
     ackWorkItem: vi.fn<Provider['ackWorkItem']>(async () => {}),
     abandonWorkItem: vi.fn<Provider['abandonWorkItem']>(async () => {}),
     renewWorkItemLock: vi.fn<Provider['renewWorkItemLock']>(async () => {}),

@@ -1,4 +1,5 @@
 import {
+  type FetchedOrchestrationItem,
   type OrchestrationAck,
   ProviderError,
   Runtime,
@@ -209,15 +210,33 @@ describe('orchestration dispatcher', () => {
     await rt.shutdown();
   });
 
-  it('shuts down at once when idle and hands back an item a pending fetch returns later', async () => {
+  it('shuts down at once when idle: pending long polls end with the stop signal and touch no later work', async () => {
     const { fake, rt } = setup({ orchestrationConcurrency: 2 });
     await rt.start();
     await until(() => fake.provider.fetchOrchestrationItem.mock.calls.length === 2);
     const began = performance.now();
     await rt.shutdown(10_000);
     expect(performance.now() - began).toBeLessThan(50);
+    for (const call of fake.provider.fetchOrchestrationItem.mock.calls)
+      expect(call[3]?.signal?.aborted).toBe(true);
     fake.pushOrchestration({ item: orchestrationItem('late'), lockToken: 'late-token', attemptCount: 1 });
-    await until(() => fake.provider.abandonOrchestrationItem.mock.calls.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.provider.fetchOrchestrationItem).toHaveBeenCalledTimes(2);
+    expect(fake.provider.abandonOrchestrationItem).not.toHaveBeenCalled();
+    expect(fake.provider.ackOrchestrationItem).not.toHaveBeenCalled();
+  });
+
+  it('hands back, before shutdown resolves, work a fetch locked while shutdown began', async () => {
+    const { fake, rt } = setup({ orchestrationConcurrency: 1 });
+    let deliver: (item: FetchedOrchestrationItem) => void = () => {};
+    fake.provider.fetchOrchestrationItem.mockImplementationOnce(
+      () => new Promise<FetchedOrchestrationItem | null>((resolve) => (deliver = resolve)),
+    );
+    await rt.start();
+    await until(() => fake.provider.fetchOrchestrationItem.mock.calls.length === 1);
+    const stopped = rt.shutdown(10_000);
+    deliver({ item: orchestrationItem('late'), lockToken: 'late-token', attemptCount: 1 });
+    await stopped;
     expect(fake.provider.abandonOrchestrationItem).toHaveBeenCalledWith('late-token', {
       ignoreAttempt: true,
     });

@@ -247,6 +247,37 @@ function registerLongPollExtras(options: Parameters<ConformanceGroup>[0]): void 
         expect(woken.elapsedMs, 'a commit for the instance ends the wait early').toBeLessThan(WAIT_MS);
       },
     ],
+    [
+      'longpoll_abort_signal_ends_wait',
+      async ({ provider }) => {
+        const s = new TestScope('abort');
+        const filter = privateTag(s);
+        const controller = new AbortController();
+        const orch = timed(() =>
+          provider.fetchOrchestrationItem(30_000, WAIT_MS, null, { signal: controller.signal }),
+        );
+        const work = timed(() =>
+          provider.fetchWorkItem(30_000, WAIT_MS, null, filter, { signal: controller.signal }),
+        );
+        await realDelay(SETTLE_MS);
+        controller.abort();
+        for (const waited of [await orch, await work]) {
+          expect(waited.result, 'an aborted fetch returns no work').toBeNull();
+          expect(waited.elapsedMs, `an abort ends the wait within ${WAKE_MS} ms`).toBeLessThan(
+            SETTLE_MS + WAKE_MS,
+          );
+        }
+        const already = await timed(() =>
+          provider.fetchWorkItem(30_000, WAIT_MS, null, filter, { signal: controller.signal }),
+        );
+        expect(already.result).toBeNull();
+        expect(already.elapsedMs, 'an already-aborted signal returns at once').toBeLessThan(WAKE_MS);
+        const a = s.id('orch');
+        await provider.enqueueForOrchestrator(startItem(a));
+        const after = await provider.fetchOrchestrationItem(30_000, 0);
+        expect(after?.item.instance, 'the abort locked nothing: later work is fetchable').toBe(a);
+      },
+    ],
   ];
   for (const [name, body] of extras) it(name, () => withProvider(options, body));
 }
