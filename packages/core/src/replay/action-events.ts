@@ -2,7 +2,16 @@ import type { Event } from '../history/events.js';
 import type { Action } from './actions.js';
 import type { EventFactory } from './event-factory.js';
 
-/** The history event a new action records (duroxide §2.4); auto child ids are `<parent>::sub::<eventId>`. */
+/**
+ * A sub-orchestration's automatic instance id: duroxide's `<parent>::sub::<eventId>` in the first execution,
+ * `<parent>::sub::<executionId>-<eventId>` after continue-as-new (QUIRK fixed: event ids restart at 1 in every
+ * execution, so duroxide's ids repeat and a later execution's child start is swallowed by the finished child).
+ */
+export function autoChildInstanceId(parent: string, executionId: number, eventId: number): string {
+  return executionId <= 1 ? `${parent}::sub::${eventId}` : `${parent}::sub::${executionId}-${eventId}`;
+}
+
+/** The history event a new action records (duroxide §2.4). */
 export function actionToEvent(action: Action, eventId: number, f: EventFactory, instance: string): Event {
   switch (action.type) {
     case 'activity': {
@@ -25,7 +34,7 @@ export function actionToEvent(action: Action, eventId: number, f: EventFactory, 
       return f.make(eventId, {
         kind: 'SubOrchestrationScheduled',
         name: action.name,
-        instance: action.instance ?? `${instance}::sub::${eventId}`,
+        instance: action.instance ?? autoChildInstanceId(instance, f.executionId, eventId),
         input: action.input,
         ...(action.version !== undefined ? { version: action.version } : {}),
       });

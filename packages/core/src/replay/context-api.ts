@@ -40,7 +40,7 @@ export interface ActivityOptions {
 
 /** Options of `scheduleSubOrchestration`. */
 export interface SubOrchestrationOptions {
-  /** Explicit child instance id; default `<parent>::sub::<eventId>`. */
+  /** Explicit child instance id; default `<parent>::sub::<eventId>` (`<parent>::sub::<executionId>-<eventId>` after continue-as-new). */
   instanceId?: string;
   /** Exact child version; default the latest registered. */
   version?: string;

@@ -171,9 +171,26 @@ describe('continue-as-new (§5.15)', () => {
     sim.start('p', 'Parent', 0);
     await sim.runToIdle();
     expect(sim.output('p')).toBe('child done after 3 executions');
-    const childId = 'p::sub::2';
+    const childId = 'p::sub::2-2';
     const childStart = sim.state(childId).executions[2]![0];
     expect(childStart).toMatchObject({ parentInstance: 'p', parentId: 2, parentExecutionId: 2 });
+  });
+
+  it('QUIRK fixed (auto child ids across continue-as-new): every execution gets its own child, none is swallowed', async () => {
+    const sim = new Sim({
+      Parent: async (ctx, n: number) => {
+        const got = await ctx.scheduleSubOrchestration('Child', n);
+        if (n < 2) return ctx.continueAsNew(n + 1);
+        return `last child said ${got}`;
+      },
+      Child: async (_ctx, n: number) => `child ${n}`,
+    });
+    sim.start('p', 'Parent', 0);
+    await sim.runToIdle();
+    expect(sim.output('p')).toBe('last child said child 2');
+    expect(sim.output('p::sub::2')).toBe('child 0');
+    expect(sim.output('p::sub::2-2')).toBe('child 1');
+    expect(sim.output('p::sub::3-2')).toBe('child 2');
   });
 
   it('child results for a parent execution that ended are filtered by execution id', async () => {
