@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { FilteredLogger } from '../observability/logger.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import { errorMessage, fetchErrorBackoffMs, sleep } from './timing.js';
@@ -7,10 +8,17 @@ import { errorMessage, fetchErrorBackoffMs, sleep } from './timing.js';
  * in-flight turns and activities that `shutdown` waits for.
  */
 export class Lifecycle {
-  private readonly stopController = new AbortController();
+  private readonly stopController = Lifecycle.unboundedController();
   private readonly forceController = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private readonly slots = new Set<Promise<void>>();
+
+  /** Every waiting fetch of every slot listens on the stop signal, so the listener count is the slot count. */
+  private static unboundedController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  }
 
   /** True once shutdown began: no new work is started. */
   get stopping(): boolean {
