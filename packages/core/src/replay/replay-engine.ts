@@ -407,7 +407,9 @@ export class ReplayEngine {
     if (!task.isPending) return;
     const scope = this.scope;
     scope.cause = task;
-    if (index >= 0) scope.replaying = index + 1 < this.input.persistedLen;
+    // Code reacting to a persisted completion already ran in the turn that recorded it (duroxide counts the
+    // reaction to the last persisted event as new and traces it twice; the instance cache exposed that).
+    if (index >= 0) scope.replaying = index < this.input.persistedLen;
     task.settle(ok, value);
   }
 

@@ -242,6 +242,32 @@ describe('isReplaying (§9.33) and replay-silent tracing', () => {
     expect(seen).toEqual(['start:true', 'a:true', 'b:true', 'c:false']);
     expect(traces).toEqual(['warn:after c']);
   });
+
+  it('QUIRK fixed (§4.7): code reacting to the last persisted completion is replaying, so its trace is not repeated', async () => {
+    const h = new HistoryBuilder();
+    h.started();
+    const a = h.activity('A');
+    const t = h.timer();
+    h.completed(a, 1);
+    const seen: string[] = [];
+    const traces: string[] = [];
+    await turn(
+      async (ctx) => {
+        const block = (async () => {
+          await ctx.scheduleActivity('A');
+          seen.push(`after a:${ctx.isReplaying}`);
+          ctx.traceInfo('after a');
+        })();
+        await ctx.all([block, ctx.scheduleTimer(1000)]);
+        seen.push(`after all:${ctx.isReplaying}`);
+        ctx.traceInfo('after all');
+        await ctx.waitForEvent('E');
+      },
+      { history: h.events, messages: [msg.fired(t)], traces },
+    );
+    expect(seen).toEqual(['after a:true', 'after all:false']);
+    expect(traces).toEqual(['info:after all']);
+  });
 });
 
 describe('sub-orchestration ids (§9.34)', () => {
