@@ -25,3 +25,15 @@ export async function waitUntil(predicate, timeoutMs, everyMs = 10) {
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Runs `task(i)` for i in [0, count) with at most `limit` in flight (a client starting work as fast as it can). */
+export async function pool(count, limit, task) {
+  let next = 0;
+  async function lane() {
+    while (next < count) {
+      const i = next++;
+      await task(i);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}
