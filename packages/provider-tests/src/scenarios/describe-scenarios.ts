@@ -4,6 +4,7 @@ import { cancellationScenarios } from './cancellation.js';
 import { capabilityFilteringScenarios } from './capability-filtering.js';
 import { compositionScenarios } from './composition.js';
 import { continueAsNewScenarios } from './continue-as-new.js';
+import { customStatusKvScenarios } from './custom-status-kv.js';
 import { determinismScenarios } from './determinism.js';
 import { errorPoisonScenarios } from './errors-poison.js';
 import { kvStatusScenarios } from './kv-status.js';
@@ -37,6 +38,7 @@ export const SCENARIO_GROUPS: readonly (readonly [string, ScenarioGroup])[] = [
   ['errors and poison', errorPoisonScenarios],
   ['tags', tagScenarios],
   ['kv and status', kvStatusScenarios],
+  ['custom status and kv', customStatusKvScenarios],
   ['timers and events', timerEventScenarios],
   ['queues', queueScenarios],
   ['determinism', determinismScenarios],
