@@ -177,7 +177,7 @@ function kvArgs(delta: Event[]): ScriptArg[] {
   return [n, ...ops];
 }
 
-/** The raw reply of a successful orchestration fetch. */
+/** The raw reply of a successful orchestration fetch (history: see FETCH_ORCH). */
 export type FetchOrchReply = [
   1,
   string,
@@ -189,27 +189,27 @@ export type FetchOrchReply = [
   string[],
   string[],
   string[],
+  string | null,
+  number,
 ];
 
+/** The execution's history, or why it could not be read (the item then carries `historyError`). */
+export type LoadedHistory = { events: Event[] } | { error: string };
+
 /**
- * Builds the `OrchestrationItem` from a fetch reply. History that cannot be decoded becomes
- * `historyError` with an empty history; a message that cannot be decoded throws (the caller releases
- * the lock first).
+ * Builds the `OrchestrationItem` from a fetch reply and the execution's resolved history. History that
+ * cannot be decoded becomes `historyError` with an empty history; a message that cannot be decoded
+ * throws (the caller releases the lock first).
  */
-export function buildOrchestrationItem(reply: FetchOrchReply): OrchestrationItem {
-  const [, e, cur, rowName, rowVersion, , payloads, historyFlat, kvFlat, kvTsFlat] = reply;
+export function buildOrchestrationItem(reply: FetchOrchReply, loaded: LoadedHistory): OrchestrationItem {
+  const [, e, cur, rowName, rowVersion, , payloads, , kvFlat, kvTsFlat] = reply;
   const instance = decodeId(e);
   const executionId = Number(cur);
   const messages = payloads.map(
     (text, i) => decodeWorkItem(String(text), `queue message ${i + 1} of '${instance}'`) as OrchestratorItem,
   );
-  let history: Event[] = [];
-  let historyError: string | null = null;
-  try {
-    history = decodeHistory(historyFlat, instance, executionId);
-  } catch (err) {
-    historyError = err instanceof Error ? err.message : String(err);
-  }
+  const history: Event[] = 'events' in loaded ? loaded.events : [];
+  const historyError: string | null = 'error' in loaded ? loaded.error : null;
   let orchestrationName = rowName;
   let version = rowName === null ? null : (rowVersion ?? 'unknown');
   if (orchestrationName === null) {

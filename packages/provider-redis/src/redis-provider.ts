@@ -32,13 +32,15 @@ import {
   decodeHistory,
   eventArgs,
   type FetchOrchReply,
+  type LoadedHistory,
   orchestratorItemArgs,
   pairs,
   workerItemArgs,
 } from './codec.js';
 import { checkUrl, openConnection } from './connection.js';
 import { checkDuration, closedError, invalidInput, toProviderError } from './errors.js';
-import { encodeId } from './ids.js';
+import { HistoryCache, NO_HINT } from './history-cache.js';
+import { decodeId, encodeId } from './ids.js';
 import type { ScriptName } from './lua/index.js';
 import { type RedisProviderOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import { RedisAdmin } from './redis-admin.js';
@@ -64,6 +66,10 @@ export class RedisProvider implements Provider {
   readonly capabilities: ProviderCapabilities = { longPolling: true };
   private closed = false;
   private readonly admin: RedisAdmin;
+  /** Decoded histories this process read (see `HistoryCache`). */
+  private readonly history = new HistoryCache();
+  /** Names this process's cache inside Redis, so a fetch sends only events it has not seen. */
+  private readonly cacheId = randomUUID();
 
   private constructor(
     private readonly client: Redis,
@@ -127,16 +133,57 @@ export class RedisProvider implements Provider {
 
   /** Reads one execution's history (latest when `executionId` is null); undecodable events fail permanently. */
   async readHistory(operation: string, instance: string, executionId: number | null): Promise<Event[]> {
-    const e = encodeId(instance, operation);
-    const reply = (await this.runScript(operation, 'readHistory', [e, executionId ?? ''])) as [
-      number,
-      string[],
-    ];
-    try {
-      return decodeHistory(reply[1], instance, Number(reply[0]));
-    } catch (err) {
-      throw toProviderError(operation, err);
+    const loaded = await this.loadHistory(operation, instance, encodeId(instance, operation), executionId);
+    if ('error' in loaded) throw toProviderError(operation, new Error(loaded.error));
+    return loaded.events;
+  }
+
+  /**
+   * Reads one execution's history through the history cache: the script sends only the events after the
+   * cached prefix when that prefix is provably intact. Transport failures throw; undecodable events
+   * become `{ error }`.
+   */
+  private async loadHistory(
+    operation: string,
+    instance: string,
+    e: string,
+    executionId: number | null,
+  ): Promise<LoadedHistory> {
+    for (let hinted = true; ; hinted = false) {
+      const hint = hinted ? this.history.hint(e, executionId) : NO_HINT;
+      const reply = (await this.runScript(operation, 'readHistory', [
+        e,
+        executionId ?? '',
+        hint.executionId,
+        hint.generation,
+        hint.count,
+        hint.lastEventId,
+      ])) as [number, string[], string | null, number];
+      const x = Number(reply[0]);
+      const resolved = this.resolveHistory(e, instance, x, reply[2], Number(reply[3]), reply[1]);
+      // Null only for a partial reply the cache cannot complete; the unhinted retry is always whole.
+      if (resolved !== null || !hinted) return resolved ?? { error: 'unreachable: partial unhinted reply' };
     }
+  }
+
+  /** Decodes a history reply and completes it from the cache (null: the cached prefix is gone). */
+  private resolveHistory(
+    e: string,
+    instance: string,
+    executionId: number,
+    generation: string | null,
+    base: number,
+    flat: unknown,
+  ): LoadedHistory | null {
+    let events: Event[];
+    try {
+      events = decodeHistory(flat, instance, executionId);
+    } catch (err) {
+      this.history.drop(e);
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+    const full = this.history.resolve(e, { executionId, generation: generation ?? null, base, events });
+    return full === null ? null : { events: full };
   }
 
   private now(): number {
@@ -168,12 +215,27 @@ export class RedisProvider implements Provider {
     }
     return this.longPoll(op, 'orchestrator', pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
-      const reply = (await this.runScript(op, 'fetchOrch', [lock, token, ...range])) as unknown[];
+      const reply = (await this.runScript(op, 'fetchOrch', [
+        lock,
+        token,
+        ...range,
+        this.cacheId,
+      ])) as unknown[];
       if (reply[0] !== 1) return { value: null, nextAt: reply[1] == null ? null : Number(reply[1]) };
       const full = reply as FetchOrchReply;
       try {
+        const e = full[1];
+        const x = Number(full[2]);
+        const instance = decodeId(e);
+        const loaded =
+          this.resolveHistory(e, instance, x, full[10], Number(full[11]), full[7]) ??
+          (await this.loadHistory(op, instance, e, x));
         return {
-          value: { item: buildOrchestrationItem(full), lockToken: token, attemptCount: Number(full[5]) },
+          value: {
+            item: buildOrchestrationItem(full, loaded),
+            lockToken: token,
+            attemptCount: Number(full[5]),
+          },
           nextAt: null,
         };
       } catch (err) {

@@ -12,11 +12,28 @@ return 1
 `;
 
 /**
- * ARGV: lockMs, token, filter ('1'|'0'), minPacked, maxPacked.
- * Returns {1, e, cur, name, ver, maxAttempt, payloads, historyFlat, kvFlat, kvTsFlat} or {0, nextFetchableAt}.
+ * ARGV: lockMs, token, filter ('1'|'0'), minPacked, maxPacked, cacheId ('' = no history cache).
+ * Returns {1, e, cur, name, ver, maxAttempt, payloads, historyFlat, kvFlat, kvTsFlat, generation, base} or
+ * {0, nextFetchableAt}; base -1 means historyFlat is the whole history, else the events after the first
+ * `base` events this cache id was sent earlier under the same generation.
  */
 export const FETCH_ORCH = `
 local LOCK = num(); local TOKEN = arg(); local FILTER = arg() == '1'; local MIN = num(); local MAX = num()
+local CID = arg()
+
+-- The history for this process: only what follows the prefix it was last sent ('lr'), when still valid.
+local function history_for(e, cur)
+  local xk = IK(e, 'x', cur)
+  local g, n, top = '', 0, 0
+  local lr = redis.call('HGET', xk, 'lr')
+  if lr and CID ~= '' then
+    local c, lg, ln, lt = string.match(lr, '^(%S+) (%S+) (%S+) (%S+)$')
+    if c == CID then g, n, top = lg, tonumber(ln), tonumber(lt) end
+  end
+  local h = hist_read(e, cur, g, n, top)
+  if h[1] and CID ~= '' then redis.call('HSET', xk, 'lr', CID .. ' ' .. h[1] .. ' ' .. h[4] .. ' ' .. h[5]) end
+  return h
+end
 
 local function try_lock(e)
   local lu = tonumber(redis.call('HGET', IK(e, 'lk'), 'until') or '0')
@@ -61,8 +78,9 @@ local function try_lock(e)
   local later = redis.call('ZRANGEBYSCORE', IK(e, 'q'), '(' .. ARGV[2], '(' .. lock_until)
   for _, id in ipairs(later) do redis.call('ZADD', K('oq'), lock_until, id) end
   local row = redis.call('HMGET', IK(e), 'name', 'ver')
+  local h = history_for(e, cur)
   return {1, e, cur, row[1], row[2], max_att, hmget_all(IK(e, 'qd'), ids),
-    redis.call('HGETALL', IK(e, 'h', cur)), redis.call('HGETALL', IK(e, 'kv')), redis.call('HGETALL', IK(e, 'kvt'))}
+    h[3], redis.call('HGETALL', IK(e, 'kv')), redis.call('HGETALL', IK(e, 'kvt')), h[1], h[2]}
 end
 
 local seen = {}
@@ -137,7 +155,7 @@ if has_row then
   if X > tonumber(redis.call('HGET', row, 'cur')) then redis.call('HSET', row, 'cur', X) end
   redis.call('HSET', row, 'updated', NOW)
 end
-for _, ev in ipairs(events) do redis.call('HSET', hkey, ev[1], ev[2]) end
+hist_append(e, X, events)
 if #events > 0 then redis.call('HINCRBY', K('cnt'), 'events', #events) end
 if STATUS ~= '' then
   redis.call('HSET', xk, 'status', STATUS, 'completed', NOW)

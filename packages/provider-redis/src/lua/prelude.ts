@@ -126,11 +126,61 @@ local function reindex(e)
   end
 end
 
+-- A new execution gets a history generation 'hg' that is unique across the key space (from the sequence),
+-- so a reader's cached prefix can never match a deleted-and-recreated or rewritten execution.
 local function ensure_exec(e, x)
   if redis.call('ZADD', IK(e, 'x'), 'NX', x, x) == 1 then
-    redis.call('HSET', IK(e, 'x', x), 'status', 'Running', 'started', NOW)
+    redis.call('HSET', IK(e, 'x', x), 'status', 'Running', 'started', NOW, 'hg', redis.call('INCR', K('seq')), 'hm', 0)
     redis.call('HINCRBY', K('cnt'), 'execs', 1)
   end
+end
+
+-- Any history write other than an append after the highest event id invalidates every cached prefix.
+local function hist_bump(e, x)
+  redis.call('HSET', IK(e, 'x', x), 'hg', redis.call('INCR', K('seq')))
+end
+
+-- Appends {id, json} events (ids already checked absent) and keeps 'hm' = highest event id; an id at or
+-- below the previous highest would reorder the history, so it bumps the generation.
+local function hist_append(e, x, events)
+  if #events == 0 then return end
+  local xk = IK(e, 'x', x)
+  local hk = IK(e, 'h', x)
+  local hm = tonumber(redis.call('HGET', xk, 'hm') or '0')
+  local top, tail = hm, true
+  for _, ev in ipairs(events) do
+    local id = tonumber(ev[1])
+    if id <= hm then tail = false end
+    if id > top then top = id end
+    redis.call('HSET', hk, ev[1], ev[2])
+  end
+  redis.call('HSET', xk, 'hm', top)
+  if not tail then hist_bump(e, x) end
+end
+
+-- Execution x's history for a reader that caches n events up to id 'top' under generation g ('' = none).
+-- Returns {gen|false, base, flat, len, hm}: base -1 means flat holds the whole history, else only events
+-- after the cached prefix (valid because only tail appends happen without a generation bump).
+local function hist_read(e, x, g, n, top)
+  local xk = IK(e, 'x', x); local hk = IK(e, 'h', x)
+  local m = redis.call('HMGET', xk, 'hg', 'hm')
+  local hm = tonumber(m[2] or '0')
+  if m[1] and g == m[1] then
+    local len = redis.call('HLEN', hk)
+    if len >= n and hm - top == len - n then
+      local ids = {}
+      for id = top + 1, hm do ids[#ids + 1] = id end
+      local vals = hmget_all(hk, ids)
+      local flat, ok = {}, true
+      for i, v in ipairs(vals) do
+        if not v then ok = false; break end
+        flat[#flat + 1] = ids[i]; flat[#flat + 1] = v
+      end
+      if ok then return {m[1], n, flat, len, hm} end
+    end
+  end
+  local flat = redis.call('HGETALL', hk)
+  return {m[1] or false, -1, flat, #flat / 2, hm}
 end
 
 local function enqueue_work(e, x, aid, sid, tag, payload)

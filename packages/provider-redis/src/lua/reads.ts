@@ -1,10 +1,18 @@
 /** Scripts that read several keys consistently (history, KV, stats, management reads) or append history. */
 
-/** ARGV: e, executionId ('' = latest, from the executions set). Returns {executionId, historyFlat}. */
+/**
+ * ARGV: e, executionId ('' = latest, from the executions set), and the caller's cache of one execution:
+ * cachedExecution ('' = none), generation, eventCount, lastEventId. Returns {executionId, historyFlat,
+ * generation, base} (see hist_read: base -1 = whole history).
+ */
 export const READ_HISTORY = `
-local e = arg(); local X = arg()
+local e = arg(); local X = arg(); local CX = arg(); local CG = arg(); local CN = num(); local CT = num()
 if X == '' then X = max_exec(e) or 1 end
-return {tonumber(X), redis.call('HGETALL', IK(e, 'h', X))}
+X = tonumber(X)
+local g = ''
+if CX ~= '' and tonumber(CX) == X then g = CG end
+local h = hist_read(e, X, g, CN or 0, CT or 0)
+return {X, h[3], h[1], h[2]}
 `;
 
 /** ARGV: e, executionId, nEvents [eventId json]... Duplicate ids fail the whole append. */
@@ -22,7 +30,7 @@ for i = 1, num() do
   events[#events + 1] = {id, json}
 end
 ensure_exec(e, X)
-for _, ev in ipairs(events) do redis.call('HSET', hkey, ev[1], ev[2]) end
+hist_append(e, X, events)
 redis.call('HINCRBY', K('cnt'), 'events', #events)
 NOTE_I[e] = true
 flush_notes()
@@ -130,5 +138,7 @@ local hkey = IK(e, 'h', current_exec(e))
 local n = 0
 for _, id in ipairs(redis.call('HKEYS', hkey)) do redis.call('HSET', hkey, id, repl); n = n + 1 end
 if n == 0 then redis.call('HSET', hkey, '1', repl) end
+-- Only an existing execution has a generation that a cache could hold.
+if redis.call('EXISTS', IK(e, 'x', current_exec(e))) == 1 then hist_bump(e, current_exec(e)) end
 return n
 `;
