@@ -16,7 +16,7 @@ export function singleThreadedScenarios(options: ResolvedScenarioOptions): void 
       rt.registerOrchestration('Everything', async (ctx, gen: number) => {
         const fan = await ctx.all([1, 2, 3].map((n) => ctx.scheduleActivity<number>('Double', n)));
         await ctx.scheduleTimer(5);
-        // Explicit per-generation child ids: auto ids (`<parent>::sub::<eventId>`) repeat across executions.
+        // Explicit per-generation child ids (auto ids are unique per execution too; this checks explicit ones).
         const child = await ctx.scheduleSubOrchestration<number>('Child', 10, {
           instanceId: `${ctx.instanceId}-child-${gen}`,
         });
