@@ -1,6 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { type Clock, isManualClock } from '@duroxide/core';
-import { type CommitNotifier, type Signal, type Subscribe, waitForAny } from './notifier.js';
+import {
+  type CommitNotifier,
+  type Signal,
+  type Subscribe,
+  type WakeToken,
+  type WorkChannel,
+  type WorkWaiter,
+  waitForAny,
+} from './notifier.js';
 
 /** How often a waiting fetch looks for commits made by other processes (file databases only). */
 export const CROSS_PROCESS_CHECK_MS = 50;
@@ -32,10 +40,12 @@ export class LongPoller {
    * `pollTimeoutMs` of real time has passed (then null). `nextWake(since)` returns the earliest clock time
    * after `since` at which invisible or locked work becomes available; `since` is the clock just before
    * the last attempt, so work that became visible between that attempt and the wake computation is
-   * still counted (with "after now" it was missed, and the fetch slept through a due timer).
+   * still counted (with "after now" it was missed, and the fetch slept through a due timer). A wake handed
+   * to this fetch alone (see `WorkChannel`) is passed on when the attempt finds nothing or never runs.
    */
   async poll<T>(
-    channel: Signal,
+    channel: WorkChannel,
+    waiter: WorkWaiter,
     pollTimeoutMs: number,
     attempt: () => T | null,
     nextWake: (since: number) => number | null,
@@ -58,8 +68,12 @@ export class LongPoller {
       const wakeDelay = wake === null ? Number.POSITIVE_INFINITY : Math.max(0, wake - clock.now()) + 1;
       const crossProcess = dataVersion ? CROSS_PROCESS_CHECK_MS : Number.POSITIVE_INFINITY;
       const delay = Math.min(remaining, wakeDelay, crossProcess);
-      const why = await waitForAny(this.subscriptions(channel, signal), delay);
-      if (this.host.isClosed() || signal?.aborted) return null;
+      const woke: { token: WakeToken | null } = { token: null };
+      const why = await waitForAny(this.subscriptions(channel, waiter, woke, signal), delay);
+      if (this.host.isClosed() || signal?.aborted) {
+        if (woke.token) channel.giveBack(woke.token);
+        return null;
+      }
       if (
         why === 'timeout' &&
         delay === crossProcess &&
@@ -72,8 +86,15 @@ export class LongPoller {
         seenVersion = version;
       }
       attemptedAt = clock.now();
-      const result = attempt();
+      let result: T | null;
+      try {
+        result = attempt();
+      } catch (err) {
+        if (woke.token) channel.giveBack(woke.token);
+        throw err;
+      }
       if (result !== null) return result;
+      if (woke.token) channel.passOn(woke.token, waiter.key);
     }
   }
 
@@ -96,8 +117,20 @@ export class LongPoller {
     }
   }
 
-  private subscriptions(channel: Signal, signal?: AbortSignal): Subscribe[] {
-    const subs: Subscribe[] = [(l) => channel.on(l), (l) => this.host.closing.on(l)];
+  private subscriptions(
+    channel: WorkChannel,
+    waiter: WorkWaiter,
+    woke: { token: WakeToken | null },
+    signal?: AbortSignal,
+  ): Subscribe[] {
+    const subs: Subscribe[] = [
+      (l) =>
+        channel.wait(waiter, (token) => {
+          woke.token = token;
+          l();
+        }),
+      (l) => this.host.closing.on(l),
+    ];
     if (signal) subs.push((l) => onAbort(signal, l));
     const { clock } = this.host;
     if (isManualClock(clock)) subs.push((l) => clock.onAdvance(l));

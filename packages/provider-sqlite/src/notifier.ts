@@ -1,3 +1,5 @@
+import type { ActivityExecuteItem } from '@duroxide/core';
+
 /** A callback run when a signal fires. */
 export type Listener = () => void;
 
@@ -27,12 +29,101 @@ export class Signal {
   }
 }
 
+/** What a waiting work-item fetch needs to know about a new activity to decide whether it could take it. */
+export function workHint(item: ActivityExecuteItem): WorkHint {
+  return { tag: item.tag ?? null, session: item.sessionId !== undefined && item.sessionId !== null };
+}
+
+/** What a woken waiter knows about the work that woke it (worker items: tag and session; else null). */
+export type WorkHint = { tag: string | null; session: boolean } | null;
+
+/** A waiting fetch as the work channel sees it. */
+export interface WorkWaiter {
+  /** Waiters with equal keys fetch with equal filters: when one finds nothing, the others would too. */
+  key: string;
+  /** Whether this waiter's filter could take work described by the hint. */
+  accepts(hint: WorkHint): boolean;
+}
+
+/** A wake handed to one waiter; passed on (to a waiter with another filter) when that waiter finds nothing. */
+export interface WakeToken {
+  /** The work that caused the wake. */
+  hint: WorkHint;
+  /** Filter keys that already tried this wake and found nothing. */
+  tried: Set<string>;
+}
+
+interface WaitingEntry {
+  waiter: WorkWaiter;
+  wake: (token: WakeToken | null) => void;
+}
+
+/**
+ * Wakes waiting fetches for committed work: one waiter per new item instead of all of them (every woken
+ * waiter runs a write transaction, and only one can win each item). Filters mean the chosen waiter may not
+ * match: a waiter woken with a token that finds nothing passes it on to a waiter with a different filter,
+ * so each wake is tried at most once per distinct filter. Changes whose effect is unknown broadcast.
+ */
+export class WorkChannel {
+  private readonly waiting = new Set<WaitingEntry>();
+
+  /** Registers a waiter until the returned function is called; `wake` gets the token, or null for a broadcast. */
+  wait(waiter: WorkWaiter, wake: (token: WakeToken | null) => void): () => void {
+    const entry: WaitingEntry = { waiter, wake };
+    this.waiting.add(entry);
+    return () => {
+      this.waiting.delete(entry);
+    };
+  }
+
+  /** Wakes every waiter (work of unknown shape or time appeared, e.g. a delayed message or a released lock). */
+  broadcast(): void {
+    for (const entry of [...this.waiting]) entry.wake(null);
+  }
+
+  /** Wakes one accepting waiter per hint; a session item wakes every accepting waiter (its lease owner may be any). */
+  notify(hints: readonly WorkHint[]): void {
+    for (const hint of hints) {
+      if (hint?.session === true) {
+        for (const entry of [...this.waiting]) if (entry.waiter.accepts(hint)) entry.wake(null);
+      } else {
+        this.handOff({ hint, tried: new Set() });
+      }
+    }
+  }
+
+  /** The waiter woken with `token` found nothing: try a waiter whose filter has not tried this wake yet. */
+  passOn(token: WakeToken, key: string): void {
+    token.tried.add(key);
+    this.handOff(token);
+  }
+
+  /** A waiter woken with `token` left without trying (closed, aborted, failed): wake another one instead. */
+  giveBack(token: WakeToken): void {
+    this.handOff(token);
+  }
+
+  /** How many fetches are waiting. */
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  private handOff(token: WakeToken): void {
+    for (const entry of this.waiting) {
+      if (token.tried.has(entry.waiter.key) || !entry.waiter.accepts(token.hint)) continue;
+      // The woken waiter unsubscribes synchronously, so the next hint picks another one.
+      entry.wake(token);
+      return;
+    }
+  }
+}
+
 /** Commit signals shared by every provider object on one database in this process. */
 export class CommitNotifier {
-  /** Fired after a commit that may have made orchestrator work fetchable. */
-  readonly orchestratorWork = new Signal();
-  /** Fired after a commit that may have made worker work fetchable. */
-  readonly workerWork = new Signal();
+  /** Wakes orchestration fetches after a commit that made orchestrator work fetchable. */
+  readonly orchestratorWork = new WorkChannel();
+  /** Wakes work-item fetches after a commit that made worker work fetchable. */
+  readonly workerWork = new WorkChannel();
   private readonly instanceSignals = new Map<string, Signal>();
 
   /** Listens for commits touching one instance; returns the unsubscribe function. */
@@ -64,18 +155,29 @@ export class CommitNotifier {
   }
 }
 
+/** How a commit changed one queue: `all` wakes every waiter, a number wakes that many, hints one each. */
+export type QueueEffect = 'all' | number | readonly WorkHint[];
+
 /** What a committed write may have changed; the provider turns it into notifications. */
 export interface CommitEffects {
-  /** Orchestrator messages were enqueued or released. */
-  orchestrator: boolean;
-  /** Worker items were enqueued or released. */
-  worker: boolean;
+  /** Orchestrator work made fetchable: instances with visible messages, or `all` (delayed or released work). */
+  orchestrator: QueueEffect;
+  /** Worker items made fetchable (their hints), or `all` (released work). */
+  worker: QueueEffect;
   /** Instances whose state or inbox changed. */
   instances: string[];
 }
 
 /** No effects. */
-export const NO_EFFECTS: CommitEffects = { orchestrator: false, worker: false, instances: [] };
+export const NO_EFFECTS: CommitEffects = { orchestrator: 0, worker: 0, instances: [] };
+
+/** Delivers one queue's effect to its channel. */
+export function deliver(channel: WorkChannel, effect: QueueEffect): void {
+  if (effect === 'all') channel.broadcast();
+  else if (typeof effect === 'number') {
+    if (effect > 0) channel.notify(Array.from({ length: effect }, () => null));
+  } else if (effect.length > 0) channel.notify(effect);
+}
 
 const shared = new Map<string, { notifier: CommitNotifier; refs: number }>();
 

@@ -10,12 +10,22 @@ import { invalidInput, invalidLockToken, lockExpired } from './errors.js';
 import type { EncodedEvent, HistoryStore, StoreContext } from './history-store.js';
 import type { InstanceRows } from './instance-rows.js';
 import type { KvStore } from './kv-store.js';
-import type { CommitEffects } from './notifier.js';
+import { type CommitEffects, workHint } from './notifier.js';
 import { type EncodedMessage, encodeMessage, type OrchestratorQueue } from './orchestrator-queue.js';
 import { type EncodedActivity, encodeActivity, type WorkerQueue } from './worker-queue.js';
 
 const OP = 'ackOrchestrationItem';
 const STATUSES = new Set(['Completed', 'Failed', 'ContinuedAsNew']);
+
+/** What a committed ack changed in the orchestrator queue. */
+interface Committed {
+  /** The acked instance. */
+  instance: string;
+  /** Instances with messages visible now (each needs one fetch). */
+  readyInstances: number;
+  /** Whether a message was inserted invisible (a timer). */
+  delayed: boolean;
+}
 
 /** An ack whose payloads were validated and serialized before the transaction starts. */
 interface PreparedAck {
@@ -28,7 +38,7 @@ interface PreparedAck {
 
 /** `ackOrchestrationItem`: the single atomic commit of a turn. */
 export class OrchestrationAcker {
-  private readonly tx: Database.Transaction<(token: string, prepared: PreparedAck) => string>;
+  private readonly tx: Database.Transaction<(token: string, prepared: PreparedAck) => Committed>;
 
   constructor(
     private readonly ctx: StoreContext,
@@ -44,9 +54,14 @@ export class OrchestrationAcker {
   /** Validates everything, then commits in one immediate transaction; returns what changed. */
   ack(token: string, ack: OrchestrationAck): CommitEffects {
     const prepared = this.prepare(ack);
-    const instance = this.tx.immediate(token, prepared);
+    const { instance, readyInstances, delayed } = this.tx.immediate(token, prepared);
     const targets = new Set([instance, ...prepared.messages.map((m) => m.instance)]);
-    return { orchestrator: true, worker: prepared.workers.length > 0, instances: [...targets] };
+    return {
+      // A delayed message (a timer) changes every waiter's next wake-up time, so all of them recompute it.
+      orchestrator: delayed ? 'all' : readyInstances,
+      worker: prepared.workers.map((w) => workHint(w.item)),
+      instances: [...targets],
+    };
   }
 
   private prepare(ack: OrchestrationAck): PreparedAck {
@@ -90,7 +105,7 @@ export class OrchestrationAcker {
     };
   }
 
-  private commit(token: string, prepared: PreparedAck): string {
+  private commit(token: string, prepared: PreparedAck): Committed {
     const now = this.ctx.clock.now();
     const lock = this.queue.lockByToken(token);
     if (!lock) throw invalidLockToken(OP, token);
@@ -118,10 +133,18 @@ export class OrchestrationAcker {
     // Insert before deleting: an activity scheduled and cancelled in the same turn must end up absent.
     for (const activity of prepared.workers) this.workers.insert(activity, now);
     for (const id of prepared.ack.cancelledActivities) this.workers.cancel(id);
-    for (const message of prepared.messages) this.queue.insert(message, now, null);
+    let delayed = false;
+    const ready = new Set<string>();
+    for (const message of prepared.messages) {
+      if (this.queue.insert(message, now, null) > now) delayed = true;
+      else ready.add(message.instance);
+    }
     this.queue.deleteTagged(token);
     this.queue.releaseLock(token);
-    return instance;
+    // Messages that arrived during the turn become fetchable with the released lock.
+    if (this.queue.hasVisible(instance, now)) ready.add(instance);
+    else ready.delete(instance);
+    return { instance, readyInstances: ready.size, delayed };
   }
 }
 

@@ -49,6 +49,7 @@ export function encodeMessage(operation: string, item: OrchestratorItem, limit: 
 export class OrchestratorQueue {
   private readonly insertStmt: Database.Statement<[string, string, number, number]>;
   private readonly visibleStmt: Database.Statement<[string, number], MessageRow>;
+  private readonly hasVisibleStmt: Database.Statement<[string, number], { one: number }>;
   private readonly tagStmt: Database.Statement<[string, string, number]>;
   private readonly deleteIdStmt: Database.Statement<[number]>;
   private readonly lockStmt: Database.Statement<[string, string, number, number]>;
@@ -73,6 +74,9 @@ export class OrchestratorQueue {
     this.visibleStmt = db.prepare(
       `SELECT id, work_item, attempt_count FROM orchestrator_queue
        WHERE instance_id = ? AND visible_at <= ? ORDER BY id`,
+    );
+    this.hasVisibleStmt = db.prepare(
+      'SELECT 1 AS one FROM orchestrator_queue WHERE instance_id = ? AND visible_at <= ? LIMIT 1',
     );
     this.tagStmt = db.prepare(
       `UPDATE orchestrator_queue SET lock_token = ?, attempt_count = attempt_count + 1
@@ -138,14 +142,20 @@ export class OrchestratorQueue {
 
   /**
    * Inserts a message. Inside an ack a `TimerFired` becomes visible at its `fireAtMs`; on the enqueue path
-   * (`delayMs` given) a timer is never visible before its fire time either.
+   * (`delayMs` given) a timer is never visible before its fire time either. Returns the visibility time.
    */
-  insert(message: EncodedMessage, now: number, delayMs: number | null): void {
+  insert(message: EncodedMessage, now: number, delayMs: number | null): number {
     let visibleAt = delayMs === null ? now : now + delayMs;
     if (message.fireAtMs !== null) {
       visibleAt = delayMs === null ? message.fireAtMs : Math.max(message.fireAtMs, visibleAt);
     }
     this.insertStmt.run(message.instance, message.text, visibleAt, now);
+    return visibleAt;
+  }
+
+  /** Whether the instance has messages visible at `now` (after an ack: work that arrived during the turn). */
+  hasVisible(instance: string, now: number): boolean {
+    return this.hasVisibleStmt.get(instance, now) !== undefined;
   }
 
   /** The instance's messages visible at `now`, in queue order. */

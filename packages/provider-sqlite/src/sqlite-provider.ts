@@ -19,6 +19,7 @@ import type {
   SessionFetchConfig,
   TagFilter,
 } from '@duroxide/core';
+import { tagFilterMatches } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { SqliteProviderAdmin } from './admin.js';
 import { checkDuration, closedError, toProviderError } from './errors.js';
@@ -29,8 +30,11 @@ import {
   acquireNotifier,
   type CommitEffects,
   type CommitNotifier,
+  deliver,
   type NotifierHandle,
   Signal,
+  type WorkWaiter,
+  workHint,
 } from './notifier.js';
 import {
   type DatabaseLocation,
@@ -130,8 +134,10 @@ export class SqliteProvider implements Provider {
       range: parseFilter(op, filter),
     }));
     if (range === 'none') return null;
+    const waiter: WorkWaiter = { key: range === null ? '*' : JSON.stringify(range), accepts: () => true };
     return this.poller.poll(
       this.notifier.orchestratorWork,
+      waiter,
       poll,
       () => this.run(op, () => this.s.fetcher.fetch(lock, range)),
       (since) => this.run(op, () => this.s.orchestratorQueue.nextWake(since)),
@@ -151,7 +157,7 @@ export class SqliteProvider implements Provider {
       const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
       return this.s.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
     });
-    this.emit({ orchestrator: true, worker: false, instances: [instance] });
+    this.emit({ orchestrator: 'all', worker: 0, instances: [instance] });
   }
 
   /** Extends an unexpired orchestration lock. */
@@ -177,28 +183,32 @@ export class SqliteProvider implements Provider {
   /** Appends events verbatim (tests and fault injection); duplicates fail as a whole. */
   async appendWithExecution(instance: string, executionId: number, events: Event[]): Promise<void> {
     this.run('appendWithExecution', () => this.s.history.append(instance, executionId, events));
-    this.emit({ orchestrator: false, worker: false, instances: [instance] });
+    this.emit({ orchestrator: 0, worker: 0, instances: [instance] });
   }
 
   /** Queues an orchestrator message visible after `delayMs` (a timer never before its fire time). */
   async enqueueForOrchestrator(item: OrchestratorItem, delayMs?: number): Promise<void> {
     const op = 'enqueueForOrchestrator';
-    const instance = this.run(op, () => {
+    const { instance, delayed } = this.run(op, () => {
       const delay = checkDuration(op, 'delayMs', delayMs ?? 0);
       const message = encodeMessage(op, item, this.ctx.maxPayloadBytes);
-      this.s.orchestratorQueue.insert(message, this.ctx.clock.now(), delay);
-      return message.instance;
+      const now = this.ctx.clock.now();
+      const visibleAt = this.s.orchestratorQueue.insert(message, now, delay);
+      return { instance: message.instance, delayed: visibleAt > now };
     });
-    this.emit({ orchestrator: true, worker: false, instances: [instance] });
+    // A delayed message changes every waiter's next wake-up time, so all of them recompute it.
+    this.emit({ orchestrator: delayed ? 'all' : 1, worker: 0, instances: [instance] });
   }
 
   /** Queues an activity, visible now. */
   async enqueueForWorker(item: ActivityExecuteItem): Promise<void> {
     const op = 'enqueueForWorker';
-    this.run(op, () =>
-      this.s.workers.insert(encodeActivity(op, item, this.ctx.maxPayloadBytes), this.ctx.clock.now()),
-    );
-    this.emit({ orchestrator: false, worker: true, instances: [] });
+    const encoded = this.run(op, () => {
+      const activity = encodeActivity(op, item, this.ctx.maxPayloadBytes);
+      this.s.workers.insert(activity, this.ctx.clock.now());
+      return activity;
+    });
+    this.emit({ orchestrator: 0, worker: [workHint(encoded.item)], instances: [] });
   }
 
   /** Locks the oldest eligible activity, waiting up to `pollTimeoutMs` for one. */
@@ -215,8 +225,15 @@ export class SqliteProvider implements Provider {
       poll: checkDuration(op, 'pollTimeoutMs', pollTimeoutMs),
     }));
     if (tagFilter === 'none') return null;
+    const sessions = session !== null && session !== undefined;
+    const waiter: WorkWaiter = {
+      key: `${JSON.stringify(tagFilter)}|${sessions}`,
+      accepts: (hint) =>
+        hint === null || ((sessions || !hint.session) && tagFilterMatches(tagFilter, hint.tag)),
+    };
     return this.poller.poll(
       this.notifier.workerWork,
+      waiter,
       poll,
       () => this.run(op, () => this.s.workers.fetch(lock, session ?? null, tagFilter)),
       (since) => this.run(op, () => this.s.workers.nextWake(since)),
@@ -230,7 +247,7 @@ export class SqliteProvider implements Provider {
     completion: ActivityCompletedItem | ActivityFailedItem | null,
   ): Promise<void> {
     const instance = this.run('ackWorkItem', () => this.s.workers.ack(lockToken, completion ?? null));
-    if (instance !== null) this.emit({ orchestrator: true, worker: false, instances: [instance] });
+    if (instance !== null) this.emit({ orchestrator: 1, worker: 0, instances: [instance] });
   }
 
   /** Releases an activity lock, optionally delaying and un-counting it. */
@@ -240,7 +257,7 @@ export class SqliteProvider implements Provider {
       const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
       this.s.workers.abandon(lockToken, delay, options.ignoreAttempt === true);
     });
-    this.emit({ orchestrator: false, worker: true, instances: [] });
+    this.emit({ orchestrator: 0, worker: 'all', instances: [] });
   }
 
   /** Extends an unexpired activity lock; fails when the row is gone (the cancellation signal). */
@@ -320,8 +337,8 @@ export class SqliteProvider implements Provider {
   }
 
   private emit(effects: CommitEffects): void {
-    if (effects.orchestrator) this.notifier.orchestratorWork.emit();
-    if (effects.worker) this.notifier.workerWork.emit();
+    deliver(this.notifier.orchestratorWork, effects.orchestrator);
+    deliver(this.notifier.workerWork, effects.worker);
     if (effects.instances.length > 0) this.notifier.emitInstances(effects.instances);
   }
 }
