@@ -104,13 +104,17 @@ const emptyAck: OrchestrationAck = {
 
 describe('targeted wakes through the provider', () => {
   let provider: SqliteProvider | null = null;
+  const open = async (): Promise<SqliteProvider> => {
+    provider = await SqliteProvider.inMemory();
+    return provider;
+  };
   afterEach(async () => {
     await provider?.close();
     provider = null;
   });
 
   it('one enqueue hands the item to one of several waiting fetches; the others keep waiting', async () => {
-    const p = (provider = await SqliteProvider.inMemory());
+    const p = await open();
     const fetches = [0, 1, 2].map(() => p.fetchWorkItem(30_000, 2_000, null, 'defaultOnly'));
     await new Promise((r) => setTimeout(r, 20));
     await p.enqueueForWorker(activity('one'));
@@ -122,7 +126,7 @@ describe('targeted wakes through the provider', () => {
   });
 
   it('a tagged item reaches the fetch that accepts its tag even when an untagged-only fetch waits first', async () => {
-    const p = (provider = await SqliteProvider.inMemory());
+    const p = await open();
     const untagged = p.fetchWorkItem(30_000, 2_000, null, 'defaultOnly');
     const gpu = p.fetchWorkItem(30_000, 2_000, null, { tags: ['gpu'] });
     await new Promise((r) => setTimeout(r, 20));
@@ -135,7 +139,7 @@ describe('targeted wakes through the provider', () => {
   });
 
   it('messages that arrived while the instance was locked wake a waiting fetch when the turn commits', async () => {
-    const p = (provider = await SqliteProvider.inMemory());
+    const p = await open();
     await p.enqueueForOrchestrator(start('busy'));
     const locked = await p.fetchOrchestrationItem(30_000, 0);
     expect(locked?.item.instance).toBe('busy');
