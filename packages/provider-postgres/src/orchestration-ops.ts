@@ -18,18 +18,22 @@ import {
 import { checkOrchestratorItem, digestAck } from './ack-digest.js';
 import type { Db } from './db.js';
 import { checkDuration, checkPayloadSize, checkString, invalidInput } from './errors.js';
+import { type HistoryCache, NO_PREFIX, type PrefixSet } from './history-cache.js';
 import { longPoll } from './long-poll.js';
 import type { Notifier } from './notifier.js';
 
+/** One row of `fetch_orchestration_item`: a header ('h'), then messages ('m'), then history events ('e'). */
 interface FetchRow {
+  o_tag: 'h' | 'm' | 'e';
+  o_text: string | null;
   o_instance: string | null;
   o_has_row: boolean | null;
   o_name: string | null;
   o_version: string | null;
   o_exec: number | null;
+  o_epoch: number | null;
+  o_delta: boolean | null;
   o_attempt: number | null;
-  o_items: string[] | null;
-  o_history: string[] | null;
   o_kv_keys: string[] | null;
   o_kv_values: string[] | null;
   o_kv_ts: number[] | null;
@@ -42,6 +46,7 @@ export class OrchestrationOps {
     private readonly db: Db,
     private readonly notifier: Notifier,
     private readonly maxPayloadBytes: number,
+    private readonly cache: HistoryCache,
   ) {}
 
   /** See `Provider.fetchOrchestrationItem`; long-polls on notifications and the next visibility time. */
@@ -64,14 +69,29 @@ export class OrchestrationOps {
       pollMs,
       async (wantWake) => {
         const token = `lock_${randomUUID()}`;
-        const [row] = await this.db.query<FetchRow>(
+        const prefixes = this.cache.fetchPrefixes();
+        const rows = await this.db.query<FetchRow>(
           op,
-          'fetch_orch',
-          `SELECT * FROM ${q}.fetch_orchestration_item($1, $2, $3, $4, $5, $6, $7)`,
-          [this.db.clock.now(), lockMs, token, range !== null, range?.[0] ?? 0, range?.[1] ?? 0, wantWake],
+          'fetch_orch2',
+          `SELECT * FROM ${q}.fetch_orchestration_item($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [
+            this.db.clock.now(),
+            lockMs,
+            token,
+            range !== null,
+            range?.[0] ?? 0,
+            range?.[1] ?? 0,
+            wantWake,
+            prefixes.instances,
+            prefixes.executions,
+            prefixes.epochs,
+            prefixes.counts,
+            prefixes.lastEventIds,
+          ],
         );
+        const row = rows[0];
         if (!row || row.o_instance === null) return { result: null, nextWakeAt: row?.o_next_wake ?? null };
-        return { result: await this.toFetched(row, token), nextWakeAt: null };
+        return { result: await this.toFetched(rows, token, prefixes), nextWakeAt: null };
       },
       options?.signal,
     );
@@ -142,13 +162,18 @@ export class OrchestrationOps {
     );
   }
 
-  private async toFetched(row: FetchRow, token: string): Promise<FetchedOrchestrationItem> {
+  private async toFetched(
+    rows: FetchRow[],
+    token: string,
+    prefixes: PrefixSet,
+  ): Promise<FetchedOrchestrationItem> {
+    const row = rows[0] as FetchRow;
     const instance = row.o_instance as string;
     let messages: OrchestratorItem[];
     try {
-      messages = (row.o_items ?? []).map(
-        (text) => decodeWorkItem(text, 'orchestrator queue message') as OrchestratorItem,
-      );
+      messages = rows
+        .filter((r) => r.o_tag === 'm')
+        .map((r) => decodeWorkItem(r.o_text ?? '', 'orchestrator queue message') as OrchestratorItem);
     } catch (err) {
       // Never return an error while holding a lock: release it first.
       await this.abandon(token).catch(() => undefined);
@@ -161,8 +186,12 @@ export class OrchestrationOps {
     let history: Event[] = [];
     let historyError: string | null = null;
     try {
-      history = (row.o_history ?? []).map((text) => decodeEvent(text));
+      const returned = rows.filter((r) => r.o_tag === 'e').map((r) => decodeEvent(r.o_text ?? ''));
+      const header = { executionId: row.o_exec ?? 1, epoch: row.o_epoch, delta: row.o_delta === true };
+      const sent = prefixes.byInstance.get(instance) ?? NO_PREFIX;
+      history = this.cache.complete(instance, sent, header, returned);
     } catch (err) {
+      this.cache.drop(instance);
       historyError = `instance '${instance}' execution ${row.o_exec}: ${(err as Error).message}`;
     }
     const { name, version } = identify(row, history, messages);

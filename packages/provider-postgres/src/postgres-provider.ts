@@ -22,6 +22,7 @@ import pg from 'pg';
 import { PostgresAdmin } from './admin.js';
 import { Db, pgTypes } from './db.js';
 import { checkDuration, checkString, toProviderError } from './errors.js';
+import { HistoryCache } from './history-cache.js';
 import { migrate } from './migrate.js';
 import { Notifier } from './notifier.js';
 import {
@@ -65,9 +66,11 @@ export class PostgresProvider implements Provider {
     maxPayloadBytes: number,
   ) {
     this.schema = db.names.schema;
-    this.orchestration = new OrchestrationOps(db, notifier, maxPayloadBytes);
+    // One cache for fetches and reads: a client polling status in the runtime's process shares its entries.
+    const cache = new HistoryCache();
+    this.orchestration = new OrchestrationOps(db, notifier, maxPayloadBytes, cache);
     this.worker = new WorkerOps(db, notifier, maxPayloadBytes);
-    this.reads = new ReadOps(db, maxPayloadBytes);
+    this.reads = new ReadOps(db, maxPayloadBytes, cache);
     this.admin = new PostgresAdmin(db, this.reads);
   }
 

@@ -9,41 +9,79 @@ import {
 } from '@duroxide/core';
 import type { Db } from './db.js';
 import { checkPayloadSize, checkString, invalidInput } from './errors.js';
+import type { HistoryCache } from './history-cache.js';
 
 /** History, custom status, KV and stats: single-statement reads (and the test-only append). */
 export class ReadOps {
   constructor(
     private readonly db: Db,
     private readonly maxPayloadBytes: number,
+    private readonly cache: HistoryCache,
   ) {}
 
   /** The latest execution's events (`COALESCE(MAX(execution_id), 1)` from executions). */
-  async read(instance: string, op = 'read'): Promise<Event[]> {
+  read(instance: string, op = 'read'): Promise<Event[]> {
     checkString(op, 'instance', instance);
-    const { q } = this.db.names;
-    const rows = await this.db.query<{ event_data: string }>(
-      op,
-      'read_latest',
-      `SELECT event_data FROM ${q}.history
-        WHERE instance_id = $1
-          AND execution_id = (SELECT COALESCE(MAX(execution_id), 1) FROM ${q}.executions WHERE instance_id = $1)
-        ORDER BY event_id`,
-      [instance],
-    );
-    return decodeAll(op, instance, rows);
+    return this.readThroughCache(op, instance, null);
   }
 
   /** One execution's events. */
-  async readWithExecution(instance: string, executionId: number, op = 'readWithExecution'): Promise<Event[]> {
+  readWithExecution(instance: string, executionId: number, op = 'readWithExecution'): Promise<Event[]> {
     checkString(op, 'instance', instance);
     checkExecutionId(op, executionId);
-    const rows = await this.db.query<{ event_data: string }>(
+    return this.readThroughCache(op, instance, executionId);
+  }
+
+  /**
+   * One statement: picks the execution (`executionId`, else the latest), checks the cached prefix of the
+   * instance against it (epoch, and the count of rows up to the last cached id) and returns either only the
+   * rows after the prefix or all of them. The first row always carries the header, even with no events.
+   */
+  private async readThroughCache(op: string, instance: string, executionId: number | null): Promise<Event[]> {
+    const { q } = this.db.names;
+    const sent = this.cache.prefix(instance);
+    const rows = await this.db.query<{
+      exec: number;
+      epoch: number | null;
+      delta: boolean;
+      event_data: string | null;
+    }>(
       op,
-      'read_exec',
-      `SELECT event_data FROM ${this.db.names.q}.history WHERE instance_id = $1 AND execution_id = $2 ORDER BY event_id`,
-      [instance, executionId],
+      'read_history',
+      `WITH target AS (
+         SELECT COALESCE($2::BIGINT,
+                         (SELECT MAX(execution_id) FROM ${q}.executions WHERE instance_id = $1), 1) AS exec),
+       hdr AS (
+         SELECT t.exec, e.epoch,
+                CASE WHEN t.exec = $3 AND e.epoch = $4 THEN
+                  (SELECT count(*) FROM ${q}.history h
+                    WHERE h.instance_id = $1 AND h.execution_id = t.exec AND h.event_id <= $5) = $6
+                ELSE FALSE END AS delta
+           FROM target t
+           LEFT JOIN ${q}.executions e ON e.instance_id = $1 AND e.execution_id = t.exec)
+       SELECT hdr.exec, hdr.epoch, hdr.delta, h.event_data
+         FROM hdr
+         LEFT JOIN ${q}.history h
+           ON h.instance_id = $1 AND h.execution_id = hdr.exec AND (NOT hdr.delta OR h.event_id > $5)
+        ORDER BY h.event_id`,
+      [instance, executionId, sent.executionId, sent.epoch, sent.lastEventId, sent.count],
     );
-    return decodeAll(op, instance, rows);
+    const header = rows[0];
+    if (header === undefined) return [];
+    const dataRows = rows.filter((r): r is typeof r & { event_data: string } => r.event_data !== null);
+    let returned: Event[];
+    try {
+      returned = decodeAll(op, instance, dataRows);
+    } catch (err) {
+      this.cache.drop(instance);
+      throw err;
+    }
+    return this.cache.complete(
+      instance,
+      sent,
+      { executionId: header.exec, epoch: header.epoch, delta: header.delta },
+      returned,
+    );
   }
 
   /** Appends events verbatim in one statement; a duplicate id fails the whole append. */

@@ -1,4 +1,5 @@
 import { adminFunctionsSql } from './admin-functions.js';
+import { historyCacheFunctionsSql } from './history-cache-functions.js';
 import type { SchemaNames } from './naming.js';
 import { orchestrationFunctionsSql } from './orchestration-functions.js';
 import { tablesSql } from './tables.js';
@@ -26,6 +27,11 @@ export const MIGRATIONS: readonly Migration[] = [
         workerFunctionsSql(names),
         adminFunctionsSql(names),
       ].join('\n'),
+  },
+  {
+    version: 2,
+    description: 'execution epochs and fetches that send only history after a cached prefix',
+    sql: historyCacheFunctionsSql,
   },
 ];
 
