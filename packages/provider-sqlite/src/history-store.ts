@@ -76,9 +76,12 @@ export class HistoryStore {
       if ('error' in result) throw result.error;
       return result.events;
     });
-    this.readLatestTx = db.transaction((operation, instance) =>
-      this.readExecution(operation, instance, this.latestExecutionId(instance)),
-    );
+    // The execution lookup is the snapshot-pinning read; no nested transaction (a savepoint) is needed.
+    this.readLatestTx = db.transaction((operation, instance) => {
+      const result = this.tryReadExecutionCached(instance, this.latestExecutionId(instance), operation);
+      if ('error' in result) throw result.error;
+      return result.events;
+    });
   }
 
   /** Appends events verbatim in one immediate transaction; a duplicate id fails the whole append. */

@@ -94,7 +94,8 @@ export class ManagementQueries {
     // A message is "locked" while its tag belongs to a live instance lock; everything else is pending.
     this.depthsStmt = db.prepare(
       `SELECT (SELECT COUNT(*) FROM orchestrator_queue q WHERE q.lock_token IS NULL OR NOT EXISTS
-                 (SELECT 1 FROM instance_locks l WHERE l.lock_token = q.lock_token AND l.locked_until > @now)) AS orch,
+                 (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id
+                    AND l.lock_token = q.lock_token AND l.locked_until > @now)) AS orch,
               (SELECT COUNT(*) FROM worker_queue w WHERE w.lock_token IS NULL OR w.locked_until <= @now) AS worker`,
     );
     this.childrenStmt = db.prepare(

@@ -74,6 +74,37 @@ describe('schema', () => {
     expect((err as ProviderError).message).toMatch(/schema version \d+ is newer than this provider supports/);
   });
 
+  it('migrates a version 1 file: instance_locks keeps its rows and loses its secondary indexes', async () => {
+    const file = dir.path('v1.db');
+    const raw = new Database(file);
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.pragma('user_version = 1');
+    raw
+      .prepare(
+        'INSERT INTO instance_locks (instance_id, lock_token, locked_until, locked_at) VALUES (?, ?, ?, ?)',
+      )
+      .run('held', 'lock_old', 9_999_999_999_999, 1);
+    raw.close();
+    const p = await SqliteProvider.open(file);
+    try {
+      const db = sqliteTestHooks.database(p);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare('SELECT instance_id, lock_token FROM instance_locks').all()).toEqual([
+        { instance_id: 'held', lock_token: 'lock_old' },
+      ]);
+      // Only the primary key: a lock write touches one page instead of three.
+      expect(db.prepare(`SELECT name FROM pragma_index_list('instance_locks')`).all()).toEqual([
+        { name: 'sqlite_autoindex_instance_locks_1' },
+      ]);
+      // The migrated lock still excludes its instance from fetches, and its token still renews.
+      await p.enqueueForOrchestrator(start('held'));
+      expect(await p.fetchOrchestrationItem(1000, 0)).toBeNull();
+      await expect(p.renewOrchestrationItemLock('lock_old', 1000)).resolves.toBeUndefined();
+    } finally {
+      await p.close();
+    }
+  });
+
   it('creates the indexes the hot queries use', async () => {
     const p = await SqliteProvider.inMemory();
     try {

@@ -147,7 +147,9 @@ export class Client extends ManagementClient {
       timeoutMs,
       WAIT_SLICE_MS,
       async () => {
-        const { status, name } = await this.readStatus(instanceId);
+        // The custom status is read only once the instance is terminal: a wait wakes on every commit
+        // touching the instance, and the extra read on each wake-up bought nothing.
+        const { status, name } = await this.readStatus(instanceId, true);
         if (expectedName !== null && name !== null && name !== expectedName) {
           throw new DurableError(
             'INVALID_INPUT',
@@ -223,15 +225,25 @@ export class Client extends ManagementClient {
     );
   }
 
-  /** The status and orchestration name (null when not found) of the instance's latest execution. */
+  /**
+   * The status and orchestration name (null when not found) of the instance's latest execution. With
+   * `terminalOnly`, a non-terminal status comes without its custom status (callers only look at the status).
+   */
   private async readStatus<O = unknown>(
     instanceId: string,
+    terminalOnly = false,
   ): Promise<{ status: OrchestrationStatus<O>; name: string | null }> {
     const history = await this.provider.read(instanceId);
     if (history.length === 0) {
       return { status: { status: 'NotFound', customStatus: null, customStatusVersion: 0 }, name: null };
     }
+    const first = history[0];
+    const name = first?.kind === 'OrchestrationStarted' ? first.name : null;
     let custom = { customStatus: null as string | null, customStatusVersion: 0 };
+    if (terminalOnly) {
+      const bare = statusFromHistory<O>(history, custom);
+      if (!isTerminalStatus(bare)) return { status: bare, name };
+    }
     try {
       const reading = await this.provider.getCustomStatus(instanceId, 0);
       if (reading !== null)
@@ -239,8 +251,6 @@ export class Client extends ManagementClient {
     } catch {
       // Best effort, as in duroxide: the status itself is what callers need.
     }
-    const first = history[0];
-    const name = first?.kind === 'OrchestrationStarted' ? first.name : null;
     return { status: statusFromHistory<O>(history, custom), name };
   }
 

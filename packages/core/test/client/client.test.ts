@@ -199,6 +199,27 @@ describe('Client status', () => {
     expect((err as TimeoutError).message).toMatch(/did not finish within 30 ms/);
   });
 
+  it('waitForOrchestration reads the custom status once, when the instance is terminal', async () => {
+    const { provider } = fakeProvider();
+    provider.read
+      .mockResolvedValueOnce([startedEvent('i')])
+      .mockResolvedValueOnce([startedEvent('i')])
+      .mockResolvedValue([
+        startedEvent('i'),
+        ev(2, { kind: 'OrchestrationFailed', details: cancelledFailure('x') }),
+      ]);
+    provider.getCustomStatus.mockResolvedValue({ customStatus: 'last words', version: 2 } as never);
+    const result = await new Client(provider).waitForOrchestration('i', 1_000);
+    expect(result).toMatchObject({
+      status: 'Failed',
+      error: 'canceled: x',
+      customStatus: 'last words',
+      customStatusVersion: 2,
+    });
+    expect(provider.read).toHaveBeenCalledTimes(3);
+    expect(provider.getCustomStatus).toHaveBeenCalledTimes(1);
+  });
+
   it('waitForValue returns the value once present and times out otherwise', async () => {
     const { provider } = fakeProvider();
     const client = new Client(provider);
