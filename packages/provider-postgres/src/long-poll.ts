@@ -11,7 +11,7 @@ export interface PollAttempt<T> {
  * Runs `attempt` until it finds work or `pollMs` of real time has passed. Between attempts it sleeps until
  * a notification for the queue arrives, the next visibility/lock-expiry time (by the injected clock) comes,
  * or the poll time runs out, whichever is first. `pollMs` 0 means a single attempt; an aborted `signal` ends
- * the wait with null.
+ * the wait with null. `group` names the fetch's filter: notifications wake one waiter per group and item.
  */
 export async function longPoll<T>(
   db: Db,
@@ -20,6 +20,7 @@ export async function longPoll<T>(
   pollMs: number,
   attempt: (wantWake: boolean) => Promise<PollAttempt<T>>,
   signal?: AbortSignal,
+  group = '',
 ): Promise<T | null> {
   const deadline = performance.now() + pollMs;
   for (;;) {
@@ -30,7 +31,7 @@ export async function longPoll<T>(
     const remaining = deadline - performance.now();
     if (remaining <= 0 || db.closed || signal?.aborted) return null;
     const untilVisible = nextWakeAt === null ? remaining : Math.max(1, nextWakeAt - db.clock.now());
-    await notifier.wait(kind, seq, Math.min(remaining, untilVisible), signal);
+    await notifier.wait(kind, seq, Math.min(remaining, untilVisible), signal, group);
     if (db.closed || signal?.aborted) return null;
   }
 }

@@ -15,6 +15,8 @@ const RECONNECT_MAX_MS = 5_000;
 interface Waiter {
   kind: QueueKind | 'instance';
   hash: string | null;
+  /** Fetches of one group (same queue and filter) would find the same work: one wake per new item suffices. */
+  group: string;
   resolve: () => void;
   timer: NodeJS.Timeout;
 }
@@ -59,16 +61,19 @@ export class Notifier {
     return this.seqs[kind];
   }
 
-  /** Resolves after `ms`, or as soon as the queue was notified since `sinceSeq`, or on close. */
-  wait(kind: QueueKind, sinceSeq: number, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves after `ms`, as soon as the queue was notified since `sinceSeq`, when a notification picks this
+   * waiter (as many waiters of each `group` as the notification announced items), or on close.
+   */
+  wait(kind: QueueKind, sinceSeq: number, ms: number, signal?: AbortSignal, group = ''): Promise<void> {
     if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0 || signal?.aborted) return Promise.resolve();
-    return this.addWaiter(kind, null, ms, signal);
+    return this.addWaiter(kind, null, ms, signal, group);
   }
 
   /** Resolves when a commit touches `instance`, after `ms`, or on close. */
   waitForInstance(instance: string, ms: number): Promise<void> {
     if (this.closed || ms <= 0) return Promise.resolve();
-    return this.addWaiter('instance', instanceHash(instance), ms);
+    return this.addWaiter('instance', instanceHash(instance), ms, undefined, '');
   }
 
   /** Stops listening and wakes every waiter. */
@@ -94,7 +99,8 @@ export class Notifier {
     kind: Waiter['kind'],
     hash: string | null,
     ms: number,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    group: string,
   ): Promise<void> {
     const capped = this.connected ? ms : Math.min(ms, DISCONNECTED_POLL_MS);
     return new Promise<void>((resolve) => {
@@ -102,6 +108,7 @@ export class Notifier {
       const waiter: Waiter = {
         kind,
         hash,
+        group,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
@@ -119,19 +126,29 @@ export class Notifier {
     waiter.resolve();
   }
 
+  /**
+   * `o:<hash>` (one orchestrator message) wakes one waiting orchestration fetch per group, `w:<count>` that
+   * many worker fetches per group (an empty count is one). Waking every waiter on every item made each
+   * notification cost one fetch query per idle slot; a group's waiters are interchangeable, so the ones
+   * left waiting could not have taken the item either. Instance waiters wake on any payload with their hash.
+   */
   private onNotification(payload: string): void {
     const kind = payload.charAt(0);
     const hash = payload.slice(2);
-    if (kind === 'o') this.seqs.orchestrator += 1;
-    if (kind === 'w') this.seqs.worker += 1;
+    const queue: QueueKind | null = kind === 'o' ? 'orchestrator' : kind === 'w' ? 'worker' : null;
+    if (queue !== null) this.seqs[queue] += 1;
+    const perGroup = kind === 'w' && /^[0-9]+$/.test(hash) ? Math.max(1, Number(hash)) : 1;
+    const woken = new Map<string, number>();
     for (const waiter of [...this.waiters]) {
-      if (
-        (kind === 'o' && waiter.kind === 'orchestrator') ||
-        (kind === 'w' && waiter.kind === 'worker') ||
-        (waiter.kind === 'instance' && hash !== '' && waiter.hash === hash)
-      ) {
-        this.release(waiter);
+      if (waiter.kind === 'instance') {
+        if (hash !== '' && waiter.hash === hash) this.release(waiter);
+        continue;
       }
+      if (waiter.kind !== queue) continue;
+      const count = woken.get(waiter.group) ?? 0;
+      if (count >= perGroup) continue;
+      woken.set(waiter.group, count + 1);
+      this.release(waiter);
     }
   }
 

@@ -94,6 +94,7 @@ export class OrchestrationOps {
         return { result: await this.toFetched(rows, token, prefixes), nextWakeAt: null };
       },
       options?.signal,
+      range === null ? '' : `${range[0]}-${range[1]}`,
     );
   }
 

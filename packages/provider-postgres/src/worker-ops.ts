@@ -75,6 +75,7 @@ export class WorkerOps {
         return { result: await this.toFetched(row, token), nextWakeAt: null };
       },
       options?.signal,
+      `${owner ?? ''}|${tagMode}|${tags.join('\u0000')}`,
     );
   }
 

@@ -1,4 +1,5 @@
 import { adminFunctionsSql } from './admin-functions.js';
+import { countedWakeFunctionsSql } from './counted-wake-functions.js';
 import { historyCacheFunctionsSql } from './history-cache-functions.js';
 import type { SchemaNames } from './naming.js';
 import { orchestrationFunctionsSql } from './orchestration-functions.js';
@@ -32,6 +33,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: 'execution epochs and fetches that send only history after a cached prefix',
     sql: historyCacheFunctionsSql,
+  },
+  {
+    version: 3,
+    description: 'turn acks announce how many activities they queued, so only that many worker fetches wake',
+    sql: countedWakeFunctionsSql,
   },
 ];
 
