@@ -1,3 +1,4 @@
+import type { Event } from '../history/events.js';
 import type { Provider } from '../provider/provider-contract.js';
 import type { OrchestrationIdentity } from './activity-context.js';
 
@@ -29,13 +30,26 @@ export class OrchestrationIdentityCache {
     } catch {
       return UNKNOWN;
     }
-    if (identity !== UNKNOWN) {
-      if (this.entries.size >= this.capacity) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
-      }
-      this.entries.set(key, identity);
-    }
+    if (identity !== UNKNOWN) this.store(key, identity);
     return identity;
+  }
+
+  /**
+   * Records the identity from a history this process just committed (its activities then skip the history
+   * read); the same first `OrchestrationStarted` the lookup would find.
+   */
+  remember(instance: string, history: readonly Event[]): void {
+    const started = history.find((e) => e.kind === 'OrchestrationStarted');
+    if (started?.kind !== 'OrchestrationStarted') return;
+    const key = `${started.executionId}\u0000${instance}`;
+    if (!this.entries.has(key)) this.store(key, { name: started.name, version: started.version });
+  }
+
+  private store(key: string, identity: OrchestrationIdentity): void {
+    if (this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, identity);
   }
 }

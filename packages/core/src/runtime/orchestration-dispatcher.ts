@@ -8,6 +8,7 @@ import {
   buildUnreadableHistoryPoisonAck,
   type FailureTarget,
 } from './failure-acks.js';
+import type { OrchestrationIdentityCache } from './identity-cache.js';
 import { instanceCacheOf, runTurn } from './instance-cache.js';
 import { runSlot } from './lifecycle.js';
 import { startLockRenewal } from './lock-renewal.js';
@@ -31,8 +32,15 @@ const ACK_GIVE_UP_DELAY_MS = 50;
 
 type RunTurn = Extract<PreparedTurn, { type: 'run' }>;
 
-/** Runs one orchestration dispatcher slot until shutdown. */
-export function runOrchestrationSlot(services: RuntimeServices, index: number): Promise<void> {
+/**
+ * Runs one orchestration dispatcher slot until shutdown. Committed turns that schedule activities record
+ * their orchestration's identity in `identities`, so the worker does not read the history to learn it.
+ */
+export function runOrchestrationSlot(
+  services: RuntimeServices,
+  index: number,
+  identities: OrchestrationIdentityCache | null = null,
+): Promise<void> {
   const workerId = `orch-${index}-${services.runtimeId}`;
   const o = services.options;
   const filter = { supportedDuroxideVersions: o.supportedReplayVersions };
@@ -48,7 +56,7 @@ export function runOrchestrationSlot(services: RuntimeServices, index: number): 
       ),
     process: (fetched) => {
       services.metrics.bump('orchDispatcherItemsFetched');
-      return processWithRenewal(services, fetched, workerId);
+      return processWithRenewal(services, fetched, workerId, identities);
     },
     release: (fetched) =>
       services.provider.abandonOrchestrationItem(fetched.lockToken, { ignoreAttempt: true }),
@@ -59,6 +67,7 @@ async function processWithRenewal(
   services: RuntimeServices,
   fetched: FetchedOrchestrationItem,
   workerId: string,
+  identities: OrchestrationIdentityCache | null,
 ): Promise<void> {
   const o = services.options;
   const renewal = startLockRenewal(
@@ -72,7 +81,7 @@ async function processWithRenewal(
       }),
   );
   try {
-    await processItem(services, fetched, workerId);
+    await processItem(services, fetched, workerId, identities);
   } catch (err) {
     // Engine or bookkeeping bug: give the batch back; the attempt counts, so it cannot loop forever.
     services.logger.log('error', TARGET, 'orchestration turn crashed', {
@@ -99,6 +108,7 @@ async function processItem(
   services: RuntimeServices,
   fetched: FetchedOrchestrationItem,
   workerId: string,
+  identities: OrchestrationIdentityCache | null,
 ): Promise<void> {
   const { item, attemptCount } = fetched;
   const o = services.options;
@@ -197,6 +207,7 @@ async function processItem(
     const committed = await ackTurn(services, fetched, outcome.ack, { prepared, target, outcome });
     spanOutcome = committed ? outcome.result.type : 'notCommitted';
     if (committed && outcome.suspended) instanceCacheOf(services).put(outcome.suspended);
+    if (committed && outcome.ack.workerItems.length > 0) identities?.remember(item.instance, outcome.history);
     if (committed) {
       const turnSeconds = (performance.now() - started) / 1_000;
       recordTurnOutcome(services, prepared, resolved.version, outcome, { nowMs, turnSeconds });

@@ -182,7 +182,8 @@ export class Runtime {
       workerConcurrency: o.workerConcurrency,
     });
     const identities = new OrchestrationIdentityCache(this.provider);
-    for (let i = 0; i < o.orchestrationConcurrency; i += 1) this.spawn(runOrchestrationSlot(services, i));
+    for (let i = 0; i < o.orchestrationConcurrency; i += 1)
+      this.spawn(runOrchestrationSlot(services, i, identities));
     for (let i = 0; i < o.workerConcurrency; i += 1) this.spawn(runWorkerSlot(services, i, identities));
     if (o.workerConcurrency > 0 && o.maxSessionsPerRuntime > 0) {
       this.stopSessions = startSessionManager(
