@@ -23,6 +23,7 @@ import { tagFilterMatches } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { SqliteProviderAdmin } from './admin.js';
 import { checkDuration, closedError, toProviderError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import type { StoreContext } from './history-store.js';
 import { RAW_ACCESS, type RawAccess } from './internal.js';
 import { LongPoller } from './long-poll.js';
@@ -75,6 +76,7 @@ export class SqliteProvider implements Provider {
   private readonly poller: LongPoller;
   private readonly s: Stores;
   private readonly admin: SqliteProviderAdmin;
+  private readonly group: GroupCommit;
 
   private constructor(db: Database.Database, location: DatabaseLocation, options: ResolvedSqliteOptions) {
     this.location = location;
@@ -93,6 +95,7 @@ export class SqliteProvider implements Provider {
       this.notifier,
     );
     this.s = createStores(this.ctx);
+    this.group = new GroupCommit(db, () => !this.closed);
     const { history, queries, deletes } = this.s;
     this.admin = new SqliteProviderAdmin(
       (op, body) => this.run(op, body),
@@ -147,7 +150,7 @@ export class SqliteProvider implements Provider {
 
   /** Commits a turn atomically (see the contract); fails as a whole when the lock was lost. */
   async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
-    this.emit(this.run('ackOrchestrationItem', () => this.s.acker.ack(lockToken, ack)));
+    this.emit(await this.write('ackOrchestrationItem', () => this.s.acker.ack(lockToken, ack)));
   }
 
   /** Releases an orchestration lock without committing. */
@@ -189,7 +192,7 @@ export class SqliteProvider implements Provider {
   /** Queues an orchestrator message visible after `delayMs` (a timer never before its fire time). */
   async enqueueForOrchestrator(item: OrchestratorItem, delayMs?: number): Promise<void> {
     const op = 'enqueueForOrchestrator';
-    const { instance, delayed } = this.run(op, () => {
+    const { instance, delayed } = await this.write(op, () => {
       const delay = checkDuration(op, 'delayMs', delayMs ?? 0);
       const message = encodeMessage(op, item, this.ctx.maxPayloadBytes);
       const now = this.ctx.clock.now();
@@ -203,7 +206,7 @@ export class SqliteProvider implements Provider {
   /** Queues an activity, visible now. */
   async enqueueForWorker(item: ActivityExecuteItem): Promise<void> {
     const op = 'enqueueForWorker';
-    const encoded = this.run(op, () => {
+    const encoded = await this.write(op, () => {
       const activity = encodeActivity(op, item, this.ctx.maxPayloadBytes);
       this.s.workers.insert(activity, this.ctx.clock.now());
       return activity;
@@ -246,7 +249,7 @@ export class SqliteProvider implements Provider {
     lockToken: string,
     completion: ActivityCompletedItem | ActivityFailedItem | null,
   ): Promise<void> {
-    const instance = this.run('ackWorkItem', () => this.s.workers.ack(lockToken, completion ?? null));
+    const instance = await this.write('ackWorkItem', () => this.s.workers.ack(lockToken, completion ?? null));
     if (instance !== null) this.emit({ orchestrator: 1, worker: 0, instances: [instance] });
   }
 
@@ -334,6 +337,15 @@ export class SqliteProvider implements Provider {
     } catch (err) {
       throw toProviderError(operation, err);
     }
+  }
+
+  /** A write that may share its commit with the other writes submitted in the same tick (see `GroupCommit`). */
+  private write<T>(operation: string, body: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(closedError(operation));
+    return this.group.submit(
+      () => this.run(operation, body),
+      (err) => (this.closed ? closedError(operation) : toProviderError(operation, err)),
+    );
   }
 
   private emit(effects: CommitEffects): void {

@@ -1,0 +1,79 @@
+import type Database from 'better-sqlite3';
+
+/** One queued write: its body runs inside the shared transaction (nested transactions become savepoints). */
+interface PendingWrite {
+  body: () => unknown;
+  /** Maps an error of the shared BEGIN or COMMIT to what this caller sees. */
+  groupError: (err: unknown) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** How one write of a group ended. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit: writes submitted in the same microtask checkpoint share one `BEGIN IMMEDIATE … COMMIT`.
+ * Committing dominates a small write (each commit appends every touched page to the WAL), and concurrent
+ * dispatcher slots and clients submit many small writes at once. Each write still runs in its own
+ * savepoint, so a failing one rolls back alone; every promise settles only after the shared COMMIT, so a
+ * resolved write is exactly as durable as before. A failed BEGIN or COMMIT fails the whole group.
+ */
+export class GroupCommit {
+  private pending: PendingWrite[] = [];
+  private scheduled = false;
+  private readonly outer: Database.Transaction<(writes: PendingWrite[]) => Outcome[]>;
+  private readonly savepoint: Database.Transaction<(write: PendingWrite) => unknown>;
+
+  constructor(
+    db: Database.Database,
+    /** Whether the database is still open when the group runs (a closed one fails the group). */
+    private readonly isOpen: () => boolean,
+  ) {
+    // Inside the outer transaction better-sqlite3 runs `savepoint` as SAVEPOINT … RELEASE.
+    this.savepoint = db.transaction((write) => write.body());
+    this.outer = db.transaction((writes) => writes.map((write) => this.runOne(write)));
+  }
+
+  /**
+   * Queues `body` for the current group; resolves with its result after the group commits, or rejects with
+   * the body's own error, or with `groupError(err)` when the shared BEGIN or COMMIT fails.
+   */
+  submit<T>(body: () => T, groupError: (err: unknown) => unknown): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ body, groupError, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const writes = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    let outcomes: Outcome[];
+    try {
+      if (!this.isOpen()) throw new Error('closed');
+      outcomes = this.outer.immediate(writes);
+    } catch (err) {
+      for (const w of writes) w.reject(w.groupError(err));
+      return;
+    }
+    writes.forEach((w, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) w.resolve(outcome.value);
+      else w.reject(outcome.error);
+    });
+  }
+
+  /** Runs one write in its own savepoint: a failure rolls back this write only. */
+  private runOne(write: PendingWrite): Outcome {
+    try {
+      return { ok: true, value: this.savepoint(write) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+}
