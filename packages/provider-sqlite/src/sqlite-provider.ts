@@ -55,8 +55,10 @@ export const SQLITE_PROVIDER_VERSION = '0.1.0';
 
 /**
  * The embedded SQLite provider (better-sqlite3). Every contract method runs as one SQLite transaction
- * (`BEGIN IMMEDIATE` for writes); mutual exclusion between processes comes from the `instance_locks`
- * table and row lock tokens. Fetches long-poll: same-process commits wake them at once.
+ * (`BEGIN IMMEDIATE` for writes) or, for acks and enqueues issued in the same tick, as one savepoint of a
+ * shared transaction (see `GroupCommit`); mutual exclusion between processes comes from the
+ * `instance_locks` table and row lock tokens. Fetches long-poll: a same-process commit wakes one waiting
+ * fetch per new item (see `WorkChannel`).
  */
 export class SqliteProvider implements Provider {
   /** Provider name for diagnostics. */
