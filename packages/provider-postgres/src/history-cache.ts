@@ -71,6 +71,8 @@ export const NO_PREFIX: CachedPrefix = { executionId: -1, epoch: -1, count: 0, l
  */
 export class HistoryCache {
   private readonly entries = new Map<string, Entry>();
+  /** The most recently stored entries with at least `FETCH_PREFIX_MIN_EVENTS` events, oldest first. */
+  private readonly long = new Set<string>();
   private eventCount = 0;
 
   constructor(
@@ -91,8 +93,8 @@ export class HistoryCache {
     };
   }
 
-  /** The most recently used prefixes worth sending with a fetch. */
-  fetchPrefixes(limit = FETCH_PREFIX_LIMIT, minEvents = FETCH_PREFIX_MIN_EVENTS): PrefixSet {
+  /** The most recently used prefixes worth sending with a fetch (at most `FETCH_PREFIX_LIMIT`). */
+  fetchPrefixes(): PrefixSet {
     const set: PrefixSet = {
       instances: [],
       executions: [],
@@ -101,11 +103,8 @@ export class HistoryCache {
       lastEventIds: [],
       byInstance: new Map(),
     };
-    const recent = [...this.entries.keys()].reverse();
-    for (const instance of recent) {
-      if (set.instances.length >= limit) break;
+    for (const instance of this.long) {
       const prefix = this.prefix(instance);
-      if (prefix.count < minEvents) continue;
       set.instances.push(instance);
       set.executions.push(prefix.executionId);
       set.epochs.push(prefix.epoch);
@@ -133,6 +132,7 @@ export class HistoryCache {
     const entry = this.entries.get(instance);
     if (entry === undefined) return;
     this.entries.delete(instance);
+    this.long.delete(instance);
     this.eventCount -= entry.events.length;
   }
 
@@ -146,6 +146,10 @@ export class HistoryCache {
     if (entry.events.length > this.maxEvents) return;
     this.entries.set(instance, entry);
     this.eventCount += entry.events.length;
+    if (entry.events.length >= FETCH_PREFIX_MIN_EVENTS) {
+      this.long.add(instance);
+      if (this.long.size > FETCH_PREFIX_LIMIT) this.long.delete(this.long.values().next().value as string);
+    }
     while (this.entries.size > this.maxInstances || this.eventCount > this.maxEvents) {
       const oldest = this.entries.keys().next();
       if (oldest.done === true) break;
