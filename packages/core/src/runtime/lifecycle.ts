@@ -9,11 +9,14 @@ import { errorMessage, fetchErrorBackoffMs, sleep } from './timing.js';
  */
 export class Lifecycle {
   private readonly stopController = Lifecycle.unboundedController();
-  private readonly forceController = new AbortController();
+  private readonly forceController = Lifecycle.unboundedController();
   private readonly inflight = new Set<Promise<void>>();
   private readonly slots = new Set<Promise<void>>();
 
-  /** Every waiting fetch of every slot listens on the stop signal, so the listener count is the slot count. */
+  /**
+   * Every waiting fetch of every slot listens on the stop signal, and every running activity on the force
+   * signal, so listener counts grow with the configured concurrency (no MaxListeners warning at 11).
+   */
   private static unboundedController(): AbortController {
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
