@@ -31,6 +31,38 @@ describe('worker dispatcher', () => {
     await rt.shutdown();
   });
 
+  it('runs more than ten activities at once without a MaxListeners warning', async () => {
+    const { fake, rt } = setup({ workerConcurrency: 12 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let running = 0;
+    rt.registerActivity('Greet', async () => {
+      running += 1;
+      await gate;
+      return null;
+    });
+    try {
+      await rt.start();
+      for (let i = 0; i < 12; i++) {
+        fake.pushWork({ item: activityItem({ id: i + 1 }), lockToken: `w${i}`, attemptCount: 1 });
+      }
+      await until(() => running === 12);
+      release();
+      await until(() => fake.provider.ackWorkItem.mock.calls.length === 12);
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await rt.shutdown();
+    }
+  });
+
   it('records a throwing handler as an application ActivityFailed with the error message', async () => {
     const { fake, rt } = setup();
     rt.registerActivity('Greet', () => {
