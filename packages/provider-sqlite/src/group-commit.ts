@@ -56,7 +56,8 @@ export class GroupCommit {
     let outcomes: Outcome[];
     try {
       if (!this.isOpen()) throw new Error('closed');
-      outcomes = this.outer.immediate(writes);
+      // A write alone commits by itself (its own transaction or statement), without the savepoint layers.
+      outcomes = writes.length === 1 ? [this.runAlone(writes[0]!)] : this.outer.immediate(writes);
     } catch (err) {
       for (const w of writes) w.reject(w.groupError(err));
       return;
@@ -66,6 +67,15 @@ export class GroupCommit {
       if (outcome.ok) w.resolve(outcome.value);
       else w.reject(outcome.error);
     });
+  }
+
+  /** Runs a write that has the commit to itself; its body's errors are its outcome. */
+  private runAlone(write: PendingWrite): Outcome {
+    try {
+      return { ok: true, value: write.body() };
+    } catch (error) {
+      return { ok: false, error };
+    }
   }
 
   /** Runs one write in its own savepoint: a failure rolls back this write only. */
