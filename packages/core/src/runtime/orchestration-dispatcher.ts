@@ -204,13 +204,17 @@ async function processItem(
       trace: (level, message) => services.logger.trace(level, 'duroxide::orchestration', message, turnFields),
     });
     span.setAttribute(SPAN_ATTRIBUTES.historySize, outcome.history.length);
+    // Counted before the ack, while the lock is held: after it, another slot may run the next turn first.
+    const persisted = outcome.history.slice(0, outcome.history.length - outcome.ack.historyDelta.length);
+    const turns = services.turnCounts.record(prepared.instance, prepared.executionId, persisted);
     const committed = await ackTurn(services, fetched, outcome.ack, { prepared, target, outcome });
+    if (!committed) services.turnCounts.unrecord(prepared.instance, prepared.executionId);
     spanOutcome = committed ? outcome.result.type : 'notCommitted';
     if (committed && outcome.suspended) instanceCacheOf(services).put(outcome.suspended);
     if (committed && outcome.ack.workerItems.length > 0) identities?.remember(item.instance, outcome.history);
     if (committed) {
       const turnSeconds = (performance.now() - started) / 1_000;
-      recordTurnOutcome(services, prepared, resolved.version, outcome, { nowMs, turnSeconds });
+      recordTurnOutcome(services, prepared, resolved.version, outcome, { nowMs, turnSeconds, turns });
     }
   } finally {
     const isError = spanOutcome === 'crashed' || spanOutcome === 'notCommitted' || spanOutcome === 'failed';

@@ -19,6 +19,8 @@ export interface TurnTiming {
   nowMs: number;
   /** Processing time of the turn (replay, user code, ack). */
   turnSeconds: number;
+  /** The execution's turn count including this turn, counted while the instance lock was held. */
+  turns: number;
 }
 
 /**
@@ -35,8 +37,7 @@ export function recordTurnOutcome(
 ): void {
   const { metrics, logger } = services;
   const name = prepared.orchestrationName;
-  const persisted = outcome.history.slice(0, outcome.history.length - outcome.ack.historyDelta.length);
-  const turns = services.turnCounts.record(prepared.instance, prepared.executionId, persisted);
+  const turns = timing.turns;
   metrics.histogram(METRIC_NAMES.orchestrationTurnDuration, timing.turnSeconds, { orchestration_name: name });
   const fields = {
     instanceId: prepared.instance,

@@ -27,6 +27,15 @@ export class TurnCounts {
     return count;
   }
 
+  /** Takes back a turn recorded before an ack that then failed (the turn will run again). */
+  unrecord(instance: string, executionId: number): void {
+    const key = `${executionId}\u0000${instance}`;
+    const known = this.counts.get(key);
+    if (known === undefined) return;
+    if (known <= 1) this.counts.delete(key);
+    else this.counts.set(key, known - 1);
+  }
+
   /** Forgets an execution that ended. */
   forget(instance: string, executionId: number): void {
     this.counts.delete(`${executionId}\u0000${instance}`);
