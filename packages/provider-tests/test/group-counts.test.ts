@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ALL_GROUPS } from '../src/conformance/groups/index.js';
@@ -265,11 +265,25 @@ const REFERENCE_TOTAL = 213;
 const groupsDir = fileURLToPath(new URL('../src/conformance/groups/', import.meta.url));
 
 /**
- * The test names a group file registers: every `it('name'` call, plus `['name', async (…) => …]` table
+ * A group's source files: `<group>.ts` plus any `<group>-<concept>.ts` it was split into (e.g.
+ * kv-store-delta.ts), main file first.
+ */
+function groupFiles(group: string): string[] {
+  const base = group.replaceAll('_', '-');
+  const parts = readdirSync(groupsDir)
+    .filter((file) => file.startsWith(`${base}-`) && file.endsWith('.ts'))
+    .sort();
+  return [`${base}.ts`, ...parts];
+}
+
+/**
+ * The test names a group's files register: every `it('name'` call, plus `['name', async (…) => …]` table
  * entries (the shape groups use to register extras in a loop), in source order.
  */
 function registeredTests(group: string): string[] {
-  const source = readFileSync(`${groupsDir}${group.replaceAll('_', '-')}.ts`, 'utf8');
+  const source = groupFiles(group)
+    .map((file) => readFileSync(`${groupsDir}${file}`, 'utf8'))
+    .join('\n');
   const calls = [...source.matchAll(/\bit\(\s*(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
   const table = [...source.matchAll(/\[\s*(['"])([a-z0-9_]+)\1,\s*(?:async\b|\(|\w+\s*=>)/g)].map(
     (m) => m[2]!,
