@@ -15,6 +15,7 @@ import {
 } from '@duroxide/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type Step as RandomStep, runSteps, stepArbitrary } from './random-program.js';
 import { Sim, type SimActivity } from './sim.js';
 
 /** `Sim.apply` is private; the caching variant reuses it instead of duplicating the store logic. */
@@ -64,8 +65,7 @@ type Leaf =
   | { t: 'status'; text: string }
   | { t: 'kv'; key: string; value: number }
   | { t: 'trace'; text: string };
-type Member = Leaf | { t: 'block'; steps: Leaf[] };
-type Step = Leaf | { t: 'all'; members: Member[] } | { t: 'race'; members: Member[] };
+type Step = RandomStep<Leaf>;
 interface Program {
   steps: Step[];
   /** Continue-as-new this many times before finishing. */
@@ -98,35 +98,8 @@ const leaf: fc.Arbitrary<Leaf> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('trace' as const), text: fc.constantFrom('x', 'y') }) },
 );
-const member: fc.Arbitrary<Member> = fc.oneof(
-  { weight: 3, arbitrary: leaf },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('block' as const),
-      steps: fc.array(leaf, { minLength: 1, maxLength: 3 }),
-    }),
-  },
-);
-const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: leaf },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('all' as const),
-      members: fc.array(member, { minLength: 1, maxLength: 3 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('race' as const),
-      members: fc.array(member, { minLength: 1, maxLength: 3 }),
-    }),
-  },
-);
 const program: fc.Arbitrary<Program> = fc.record({
-  steps: fc.array(step, { minLength: 1, maxLength: 8 }),
+  steps: fc.array(stepArbitrary(leaf, 4), { minLength: 1, maxLength: 8 }),
   generations: fc.nat(2),
 });
 
@@ -154,27 +127,8 @@ function runLeaf(ctx: OrchestrationContext, l: Leaf): PromiseLike<unknown> | unk
   }
 }
 
-function runMember(ctx: OrchestrationContext, m: Member): PromiseLike<unknown> {
-  // Durable tasks go to the combinators as they are (wrapping them would turn them into foreign promises).
-  if (m.t !== 'block') return runLeaf(ctx, m) as PromiseLike<unknown>;
-  return (async () => {
-    const out: unknown[] = [];
-    for (const s of m.steps) out.push(await runLeaf(ctx, s));
-    return out;
-  })();
-}
-
 const Prog: OrchestrationHandler = async (ctx, input: Program & { generation?: number }) => {
-  const out: unknown[] = [];
-  for (const s of input.steps) {
-    try {
-      if (s.t === 'all') out.push(await ctx.all(s.members.map((m) => runMember(ctx, m))));
-      else if (s.t === 'race') out.push(await ctx.race(s.members.map((m) => runMember(ctx, m))));
-      else out.push(await runLeaf(ctx, s));
-    } catch (e) {
-      out.push(`caught ${(e as Error).message}`);
-    }
-  }
+  const out = await runSteps(ctx, input.steps, runLeaf);
   const generation = input.generation ?? 0;
   if (generation < input.generations) return ctx.continueAsNew({ ...input, generation: generation + 1 });
   return out;

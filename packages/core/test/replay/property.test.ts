@@ -1,6 +1,7 @@
 import type { Event, OrchestrationContext } from '@duroxide/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type Step as RandomStep, runSteps, stepArbitrary } from './random-program.js';
 import { replayProblems } from './replay-check.js';
 import { Sim } from './sim.js';
 
@@ -9,8 +10,7 @@ type Leaf =
   | { t: 'timer'; ms: number }
   | { t: 'event'; name: string }
   | { t: 'queue'; name: string };
-type Step = Leaf | { t: 'all'; members: Member[] } | { t: 'race'; members: Member[] };
-type Member = Leaf | { t: 'block'; steps: Leaf[] };
+type Step = RandomStep<Leaf>;
 
 const leaf: fc.Arbitrary<Leaf> = fc.oneof(
   fc.record({ t: fc.constant('act' as const), input: fc.integer({ min: 0, max: 9 }), fail: fc.boolean() }),
@@ -18,34 +18,7 @@ const leaf: fc.Arbitrary<Leaf> = fc.oneof(
   fc.record({ t: fc.constant('event' as const), name: fc.constantFrom('E1', 'E2') }),
   fc.record({ t: fc.constant('queue' as const), name: fc.constantFrom('Q1', 'Q2') }),
 );
-const member: fc.Arbitrary<Member> = fc.oneof(
-  { weight: 3, arbitrary: leaf },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('block' as const),
-      steps: fc.array(leaf, { minLength: 1, maxLength: 3 }),
-    }),
-  },
-);
-const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: leaf },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('all' as const),
-      members: fc.array(member, { minLength: 1, maxLength: 3 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('race' as const),
-      members: fc.array(member, { minLength: 1, maxLength: 3 }),
-    }),
-  },
-);
-const program = fc.array(step, { minLength: 1, maxLength: 6 });
+const program = fc.array(stepArbitrary(leaf, 3), { minLength: 1, maxLength: 6 });
 
 function runLeaf(ctx: OrchestrationContext, l: Leaf): PromiseLike<unknown> {
   switch (l.t) {
@@ -60,27 +33,8 @@ function runLeaf(ctx: OrchestrationContext, l: Leaf): PromiseLike<unknown> {
   }
 }
 
-function runMember(ctx: OrchestrationContext, m: Member): PromiseLike<unknown> {
-  if (m.t !== 'block') return runLeaf(ctx, m);
-  return (async () => {
-    const out: unknown[] = [];
-    for (const s of m.steps) out.push(await runLeaf(ctx, s));
-    return out;
-  })();
-}
-
-async function interpret(ctx: OrchestrationContext, steps: Step[]): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const s of steps) {
-    try {
-      if (s.t === 'all') out.push(await ctx.all(s.members.map((m) => runMember(ctx, m))));
-      else if (s.t === 'race') out.push(await ctx.race(s.members.map((m) => runMember(ctx, m))));
-      else out.push(await runLeaf(ctx, s));
-    } catch (e) {
-      out.push(`caught ${(e as Error).message}`);
-    }
-  }
-  return out;
+function interpret(ctx: OrchestrationContext, steps: Step[]): Promise<unknown[]> {
+  return runSteps(ctx, steps, runLeaf);
 }
 
 const handler = (ctx: OrchestrationContext, steps: Step[]) => interpret(ctx, steps);
