@@ -91,11 +91,12 @@ export class ManagementQueries {
          SUM(e.status = 'Failed') AS failed
        FROM instances i ${CURRENT_EXECUTION_JOIN}`,
     );
-    // A message is "locked" while its tag belongs to a live instance lock; everything else is pending.
+    // A message is "locked" while it is in the batch of a live instance lock; everything else is pending.
     this.depthsStmt = db.prepare(
-      `SELECT (SELECT COUNT(*) FROM orchestrator_queue q WHERE q.lock_token IS NULL OR NOT EXISTS
+      `SELECT (SELECT COUNT(*) FROM orchestrator_queue q WHERE NOT EXISTS
                  (SELECT 1 FROM instance_locks l WHERE l.instance_id = q.instance_id
-                    AND l.lock_token = q.lock_token AND l.locked_until > @now)) AS orch,
+                    AND q.id <= l.batch_max_id AND q.visible_at <= l.locked_at
+                    AND l.locked_until > @now)) AS orch,
               (SELECT COUNT(*) FROM worker_queue w WHERE w.lock_token IS NULL OR w.locked_until <= @now) AS worker`,
     );
     this.childrenStmt = db.prepare(

@@ -149,11 +149,12 @@ export class OrchestrationFetcher {
         continue;
       }
       const token = newLockToken();
-      if (!this.queue.acquireLock(instance, token, now + lockTimeoutMs, now)) {
+      const maxId = rows.reduce((max, row) => Math.max(max, row.id), 0);
+      if (!this.queue.acquireLock(instance, token, now + lockTimeoutMs, now, maxId)) {
         skipped.push(instance);
         continue;
       }
-      this.queue.tagVisible(instance, token, now);
+      this.queue.countDelivery(instance, maxId, now);
       const attemptCount = rows.reduce((max, row) => Math.max(max, row.attempt_count + 1), 1);
       const loaded = this.history.tryReadExecutionCached(
         instance,

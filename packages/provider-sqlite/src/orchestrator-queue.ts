@@ -45,21 +45,28 @@ export function encodeMessage(operation: string, item: OrchestratorItem, limit: 
   return { instance, text, fireAtMs: item.kind === 'TimerFired' ? item.fireAtMs : null };
 }
 
+/**
+ * The messages of the batch locked with token `?`: the lock's instance, ids up to its bound, visible when it
+ * was taken. Ids only grow and a held batch's visibility never moves, so this is exactly the fetched set.
+ */
+const BATCH_OF_TOKEN = `rowid IN (SELECT q.id FROM instance_locks l JOIN orchestrator_queue q
+    ON q.instance_id = l.instance_id AND q.id <= l.batch_max_id AND q.visible_at <= l.locked_at
+  WHERE l.lock_token = ?)`;
+
 /** The orchestrator queue (per-instance inbox, timers by delayed visibility) and the instance locks. */
 export class OrchestratorQueue {
   private readonly insertStmt: Database.Statement<[string, string, number, number]>;
   private readonly visibleStmt: Database.Statement<[string, number], MessageRow>;
   private readonly hasVisibleStmt: Database.Statement<[string, number], { one: number }>;
-  private readonly tagStmt: Database.Statement<[string, string, number]>;
+  private readonly countStmt: Database.Statement<[string, number, number]>;
   private readonly deleteIdStmt: Database.Statement<[number]>;
-  private readonly lockStmt: Database.Statement<[string, string, number, number]>;
+  private readonly lockStmt: Database.Statement<[string, string, number, number, number]>;
   private readonly lockByTokenStmt: Database.Statement<[string], LockRow>;
   private readonly deleteLockStmt: Database.Statement<[string]>;
   private readonly renewStmt: Database.Statement<[number, string, number]>;
   private readonly delayStmt: Database.Statement<[number, string, number]>;
   private readonly uncountStmt: Database.Statement<[string]>;
-  private readonly untagStmt: Database.Statement<[string]>;
-  private readonly deleteTaggedStmt: Database.Statement<[string]>;
+  private readonly deleteBatchStmt: Database.Statement<[string]>;
   private readonly nextWakeStmt: Database.Statement<[{ now: number }], { t: number | null }>;
   private readonly abandonTx: Database.Transaction<
     (token: string, delayMs: number, ignore: boolean) => string
@@ -78,15 +85,18 @@ export class OrchestratorQueue {
     this.hasVisibleStmt = db.prepare(
       'SELECT 1 AS one FROM orchestrator_queue WHERE instance_id = ? AND visible_at <= ? LIMIT 1',
     );
-    this.tagStmt = db.prepare(
-      `UPDATE orchestrator_queue SET lock_token = ?, attempt_count = attempt_count + 1
-       WHERE instance_id = ? AND visible_at <= ?`,
+    // Only attempt_count changes: it is in no index, so counting a delivery touches table pages only.
+    this.countStmt = db.prepare(
+      `UPDATE orchestrator_queue SET attempt_count = attempt_count + 1
+       WHERE instance_id = ? AND id <= ? AND visible_at <= ?`,
     );
     this.deleteIdStmt = db.prepare('DELETE FROM orchestrator_queue WHERE id = ?');
     this.lockStmt = db.prepare(
-      `INSERT INTO instance_locks (instance_id, lock_token, locked_until, locked_at) VALUES (?, ?, ?, ?)
+      `INSERT INTO instance_locks (instance_id, lock_token, locked_until, locked_at, batch_max_id)
+       VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (instance_id) DO UPDATE SET lock_token = excluded.lock_token,
-         locked_until = excluded.locked_until, locked_at = excluded.locked_at
+         locked_until = excluded.locked_until, locked_at = excluded.locked_at,
+         batch_max_id = excluded.batch_max_id
        WHERE instance_locks.locked_until <= excluded.locked_at`,
     );
     this.lockByTokenStmt = db.prepare(
@@ -100,10 +110,9 @@ export class OrchestratorQueue {
       'UPDATE orchestrator_queue SET visible_at = ? WHERE instance_id = ? AND visible_at <= ?',
     );
     this.uncountStmt = db.prepare(
-      'UPDATE orchestrator_queue SET attempt_count = MAX(0, attempt_count - 1) WHERE lock_token = ?',
+      `UPDATE orchestrator_queue SET attempt_count = MAX(0, attempt_count - 1) WHERE ${BATCH_OF_TOKEN}`,
     );
-    this.untagStmt = db.prepare('UPDATE orchestrator_queue SET lock_token = NULL WHERE lock_token = ?');
-    this.deleteTaggedStmt = db.prepare('DELETE FROM orchestrator_queue WHERE lock_token = ?');
+    this.deleteBatchStmt = db.prepare(`DELETE FROM orchestrator_queue WHERE ${BATCH_OF_TOKEN}`);
     this.nextWakeStmt = db.prepare(
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > @now
@@ -116,7 +125,6 @@ export class OrchestratorQueue {
       const lock = this.lockByToken(token);
       if (!lock) throw invalidLockToken('abandonOrchestrationItem', token);
       if (ignore) this.uncountStmt.run(token);
-      this.untagStmt.run(token);
       if (delayMs > 0) this.delayStmt.run(now + delayMs, lock.instance_id, now);
       this.deleteLockStmt.run(token);
       return lock.instance_id;
@@ -124,7 +132,7 @@ export class OrchestratorQueue {
   }
 
   /**
-   * Releases a lock without committing (expiry is not checked): clears the batch's tags, optionally
+   * Releases a lock without committing (expiry is not checked): the batch is unbound with it; optionally
    * un-counts it and hides the instance's visible messages for `delayMs`; returns the instance.
    */
   abandon(token: string, delayMs: number, ignoreAttempt: boolean): string {
@@ -163,9 +171,9 @@ export class OrchestratorQueue {
     return this.visibleStmt.all(instance, now);
   }
 
-  /** Tags the instance's visible messages with the token and counts this delivery. */
-  tagVisible(instance: string, token: string, now: number): void {
-    this.tagStmt.run(token, instance, now);
+  /** Counts this delivery on the batch: the instance's messages up to `maxId` visible at `now`. */
+  countDelivery(instance: string, maxId: number, now: number): void {
+    this.countStmt.run(instance, maxId, now);
   }
 
   /** Deletes one message. */
@@ -173,9 +181,12 @@ export class OrchestratorQueue {
     this.deleteIdStmt.run(id);
   }
 
-  /** Takes the instance lock unless a live one exists; returns whether it was taken. */
-  acquireLock(instance: string, token: string, lockedUntil: number, now: number): boolean {
-    return this.lockStmt.run(instance, token, lockedUntil, now).changes === 1;
+  /**
+   * Takes the instance lock unless a live one exists; the lock row bounds its batch (ids up to `maxId`,
+   * visible at `now`). Returns whether it was taken.
+   */
+  acquireLock(instance: string, token: string, lockedUntil: number, now: number, maxId: number): boolean {
+    return this.lockStmt.run(instance, token, lockedUntil, now, maxId).changes === 1;
   }
 
   /** The lock held with this token, or undefined. */
@@ -188,9 +199,9 @@ export class OrchestratorQueue {
     this.deleteLockStmt.run(token);
   }
 
-  /** Deletes the messages tagged with this token (the batch a turn consumed). */
-  deleteTagged(token: string): void {
-    this.deleteTaggedStmt.run(token);
+  /** Deletes the batch bound by this token's lock (the messages the turn consumed); before `releaseLock`. */
+  deleteBatch(token: string): void {
+    this.deleteBatchStmt.run(token);
   }
 
   /** The earliest time after `since` at which a message becomes visible or a lock on queued work expires. */

@@ -143,6 +143,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_instances_parent ON instances(parent_instance_id) WHERE parent_instance_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description:
+      'a fetched batch is bounded by its lock row (instance, ids up to batch_max_id, visible at locked_at)',
+    // Tagging each message with the lock token wrote the token index twice per message per turn. The
+    // batch is exactly the instance's rows visible at fetch time: ids only grow and visibility never moves
+    // earlier while the lock is held, so (id <= batch_max_id AND visible_at <= locked_at) names it. Locks
+    // left by an older build keep their batch: its bound is the largest id tagged with their token.
+    sql: `
+      ALTER TABLE instance_locks ADD COLUMN batch_max_id INTEGER NOT NULL DEFAULT 0;
+      UPDATE instance_locks SET batch_max_id = COALESCE(
+        (SELECT MAX(q.id) FROM orchestrator_queue q WHERE q.lock_token = instance_locks.lock_token), 0);
+      UPDATE orchestrator_queue SET lock_token = NULL WHERE lock_token IS NOT NULL;
+      DROP INDEX idx_orch_lock;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

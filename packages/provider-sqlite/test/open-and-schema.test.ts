@@ -105,6 +105,46 @@ describe('schema', () => {
     }
   });
 
+  it('migrates a version 2 file: a lock taken by the old build keeps exactly its tagged batch', async () => {
+    const file = dir.path('v2.db');
+    const raw = new Database(file);
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.exec(MIGRATIONS[1]!.sql);
+    raw.pragma('user_version = 2');
+    const insert = raw.prepare(
+      `INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, lock_token, attempt_count, created_at)
+       VALUES (?, ?, ?, ?, ?, 1)`,
+    );
+    const message = (instance: string) => JSON.stringify(start(instance));
+    // The old build fetched 'held' at t=5: rows 1-2 are its tagged batch; row 3 arrived during the turn.
+    insert.run('held', message('held'), 1, 'lock_old', 1);
+    insert.run('held', message('held'), 2, 'lock_old', 1);
+    insert.run('held', message('held'), 6, null, 0);
+    raw
+      .prepare(
+        'INSERT INTO instance_locks (instance_id, lock_token, locked_until, locked_at) VALUES (?, ?, ?, ?)',
+      )
+      .run('held', 'lock_old', 9_999_999_999_999, 5);
+    raw.close();
+    const p = await SqliteProvider.open(file);
+    try {
+      const db = sqliteTestHooks.database(p);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(db.prepare('SELECT batch_max_id FROM instance_locks').get()).toEqual({ batch_max_id: 2 });
+      await p.abandonOrchestrationItem('lock_old', { ignoreAttempt: true });
+      // Un-counting touched only the old batch; the message that arrived later was never delivered.
+      expect(
+        db.prepare('SELECT id, attempt_count, lock_token FROM orchestrator_queue ORDER BY id').all(),
+      ).toEqual([
+        { id: 1, attempt_count: 0, lock_token: null },
+        { id: 2, attempt_count: 0, lock_token: null },
+        { id: 3, attempt_count: 0, lock_token: null },
+      ]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('creates the indexes the hot queries use', async () => {
     const p = await SqliteProvider.inMemory();
     try {
@@ -119,7 +159,15 @@ describe('schema', () => {
       expect(plan(`SELECT * FROM orchestrator_queue WHERE instance_id='a' AND visible_at <= 5`)).toMatch(
         /idx_orch_instance/,
       );
-      expect(plan(`SELECT * FROM orchestrator_queue WHERE lock_token = 'x'`)).toMatch(/idx_orch_lock/);
+      // Since v3 a batch is named by its lock row's bounds, so no message carries an indexed token.
+      expect(db.prepare(`SELECT name FROM pragma_index_list('orchestrator_queue')`).all()).not.toContainEqual(
+        {
+          name: 'idx_orch_lock',
+        },
+      );
+      expect(
+        plan(`SELECT * FROM orchestrator_queue WHERE instance_id='a' AND id <= 9 AND visible_at <= 5`),
+      ).toMatch(/idx_orch_instance/);
       expect(plan(`SELECT * FROM instances WHERE parent_instance_id = 'p'`)).toMatch(/idx_instances_parent/);
     } finally {
       await p.close();
