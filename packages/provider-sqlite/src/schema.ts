@@ -159,6 +159,15 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX idx_orch_lock;
     `,
   },
+  {
+    version: 4,
+    description: 'worker lock tokens name their row: no token index on worker_queue',
+    // A token is looked up by primary key (its row id) and compared, so the unique token index only cost
+    // two index writes per activity (lock and ack). Tokens written by an older build are found by a scan.
+    sql: `
+      DROP INDEX idx_worker_lock;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

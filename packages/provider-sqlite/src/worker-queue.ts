@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type ActivityCompletedItem,
   type ActivityExecuteItem,
@@ -12,7 +13,7 @@ import {
 } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { checkPayloadSize, corruptRow, invalidInput, invalidLockToken, lockExpired } from './errors.js';
-import { newLockToken, type StoreContext } from './history-store.js';
+import type { StoreContext } from './history-store.js';
 import { encodeMessage, type OrchestratorQueue } from './orchestrator-queue.js';
 import type { SessionStore } from './sessions.js';
 
@@ -52,6 +53,49 @@ export function encodeActivity(operation: string, item: ActivityExecuteItem, lim
   return { item, text };
 }
 
+/**
+ * A worker lock token names its row (`lock_w<id>_<uuid>`), so every token lookup is a primary-key probe and
+ * the table needs no token index (two fewer index writes per activity). Tokens of an older build (no row
+ * id) are still honoured through a scan.
+ */
+export function newWorkerLockToken(id: number): string {
+  return `lock_w${id}_${randomUUID()}`;
+}
+
+/** The row id a worker lock token names, or null for a token without one. */
+function tokenRowId(token: string): number | null {
+  const match = /^lock_w(\d+)_/.exec(token);
+  return match ? Number(match[1]) : null;
+}
+
+/** A statement keyed by lock token, prepared both as a row-id probe and as the legacy token scan. */
+class ByToken<R> {
+  private readonly probe: Database.Statement<[TokenParams & Record<string, unknown>], R>;
+  private readonly scan: Database.Statement<[TokenParams & Record<string, unknown>], R>;
+
+  constructor(db: Database.Database, sql: (where: string) => string) {
+    this.probe = db.prepare(sql('id = @id AND lock_token = @token'));
+    this.scan = db.prepare(sql('lock_token = @token'));
+  }
+
+  /** The statement for this token, with its parameters. */
+  bind(
+    token: string,
+    extra: Record<string, unknown> = {},
+  ): {
+    stmt: Database.Statement<[TokenParams & Record<string, unknown>], R>;
+    params: TokenParams & Record<string, unknown>;
+  } {
+    const id = tokenRowId(token);
+    return { stmt: id === null ? this.scan : this.probe, params: { ...extra, token, id } };
+  }
+}
+
+interface TokenParams {
+  token: string;
+  id: number | null;
+}
+
 function tagClause(filter: TagFilter): string {
   if (filter === 'defaultOnly') return 'w.tag IS NULL';
   if (filter === 'any') return '1';
@@ -67,10 +111,10 @@ export class WorkerQueue {
     [string, number, string, number, number, string | null, string | null, number]
   >;
   private readonly lockStmt: Database.Statement<[string, number, number], { attempt_count: number }>;
-  private readonly ackStmt: Database.Statement<[string, number], { session_id: string | null }>;
-  private readonly byTokenStmt: Database.Statement<[string], { locked_until: number | null }>;
-  private readonly renewStmt: Database.Statement<[number, string, number], { session_id: string | null }>;
-  private readonly abandonStmt: Database.Statement<[{ token: string; visibleAt: number; ignore: number }]>;
+  private readonly ackStmt: ByToken<{ session_id: string | null }>;
+  private readonly byTokenStmt: ByToken<{ locked_until: number | null }>;
+  private readonly renewStmt: ByToken<{ session_id: string | null }>;
+  private readonly abandonStmt: ByToken<unknown>;
   private readonly cancelStmt: Database.Statement<[string, number, number]>;
   private readonly nextWakeStmt: Database.Statement<[{ now: number }], { t: number | null }>;
   private readonly fetchTx: Database.Transaction<
@@ -95,18 +139,21 @@ export class WorkerQueue {
       `UPDATE worker_queue SET lock_token = ?, locked_until = ?, attempt_count = attempt_count + 1
        WHERE id = ? RETURNING attempt_count`,
     );
-    this.ackStmt = db.prepare(
-      'DELETE FROM worker_queue WHERE lock_token = ? AND locked_until > ? RETURNING session_id',
+    this.ackStmt = new ByToken(
+      db,
+      (where) => `DELETE FROM worker_queue WHERE ${where} AND locked_until > @now RETURNING session_id`,
     );
-    this.byTokenStmt = db.prepare('SELECT locked_until FROM worker_queue WHERE lock_token = ?');
-    this.renewStmt = db.prepare(
-      `UPDATE worker_queue SET locked_until = ? WHERE lock_token = ? AND locked_until > ?
+    this.byTokenStmt = new ByToken(db, (where) => `SELECT locked_until FROM worker_queue WHERE ${where}`);
+    this.renewStmt = new ByToken(
+      db,
+      (where) => `UPDATE worker_queue SET locked_until = @until WHERE ${where} AND locked_until > @now
        RETURNING session_id`,
     );
-    this.abandonStmt = db.prepare(
-      `UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, visible_at = @visibleAt,
+    this.abandonStmt = new ByToken(
+      db,
+      (where) => `UPDATE worker_queue SET lock_token = NULL, locked_until = NULL, visible_at = @visibleAt,
          attempt_count = CASE WHEN @ignore = 1 THEN MAX(0, attempt_count - 1) ELSE attempt_count END
-       WHERE lock_token = @token`,
+       WHERE ${where}`,
     );
     this.cancelStmt = db.prepare(
       'DELETE FROM worker_queue WHERE instance_id = ? AND execution_id = ? AND activity_id = ?',
@@ -198,7 +245,7 @@ export class WorkerQueue {
       const until = now + session.lockTimeoutMs;
       if (!this.sessions.claim(row.session_id, session.ownerId, until, now)) return null;
     }
-    const token = newLockToken();
+    const token = newWorkerLockToken(row.id);
     const locked = this.lockStmt.get(token, now + lockTimeoutMs, row.id);
     return { item, lockToken: token, attemptCount: locked?.attempt_count ?? 1 };
   }
@@ -245,7 +292,8 @@ export class WorkerQueue {
 
   private ackInTransaction(token: string, completion: ReturnType<typeof encodeMessage> | null): void {
     const now = this.ctx.clock.now();
-    const deleted = this.ackStmt.get(token, now);
+    const { stmt, params } = this.ackStmt.bind(token, { now });
+    const deleted = stmt.get(params);
     if (!deleted) throw this.lostLock('ackWorkItem', token, now);
     if (completion) this.orchestratorQueue.insert(completion, now, null);
     if (deleted.session_id !== null) this.sessions.touch(deleted.session_id, now);
@@ -258,7 +306,8 @@ export class WorkerQueue {
 
   private renewInTransaction(token: string, extendForMs: number): void {
     const now = this.ctx.clock.now();
-    const renewed = this.renewStmt.get(now + extendForMs, token, now);
+    const { stmt, params } = this.renewStmt.bind(token, { until: now + extendForMs, now });
+    const renewed = stmt.get(params);
     if (!renewed) throw this.lostLock('renewWorkItemLock', token, now);
     if (renewed.session_id !== null) this.sessions.touch(renewed.session_id, now);
   }
@@ -266,7 +315,11 @@ export class WorkerQueue {
   /** Releases an activity lock, optionally delaying and un-counting it. */
   abandon(token: string, delayMs: number, ignoreAttempt: boolean): void {
     const now = this.ctx.clock.now();
-    const changed = this.abandonStmt.run({ token, visibleAt: now + delayMs, ignore: ignoreAttempt ? 1 : 0 });
+    const { stmt, params } = this.abandonStmt.bind(token, {
+      visibleAt: now + delayMs,
+      ignore: ignoreAttempt ? 1 : 0,
+    });
+    const changed = stmt.run(params);
     if (changed.changes === 0) throw invalidLockToken('abandonWorkItem', token);
   }
 
@@ -276,7 +329,8 @@ export class WorkerQueue {
   }
 
   private lostLock(operation: string, token: string, now: number): Error {
-    const row = this.byTokenStmt.get(token);
+    const { stmt, params } = this.byTokenStmt.bind(token);
+    const row = stmt.get(params);
     if (row) return lockExpired(operation, 'Activity', token, row.locked_until ?? 0, now);
     return invalidLockToken(operation, token);
   }

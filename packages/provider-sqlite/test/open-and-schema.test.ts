@@ -145,6 +145,55 @@ describe('schema', () => {
     }
   });
 
+  it('migrates a version 3 file: an activity locked by the old build still acks by its token', async () => {
+    const file = dir.path('v3.db');
+    const raw = new Database(file);
+    for (const migration of MIGRATIONS.slice(0, 3)) raw.exec(migration.sql);
+    raw.pragma('user_version = 3');
+    raw
+      .prepare(
+        `INSERT INTO worker_queue (work_item, visible_at, lock_token, locked_until, attempt_count, instance_id,
+           execution_id, activity_id, created_at) VALUES (?, 1, 'lock_old', 9999999999999, 1, 'i', 1, 1, 1)`,
+      )
+      .run(
+        JSON.stringify({
+          kind: 'ActivityExecute',
+          instance: 'i',
+          executionId: 1,
+          id: 1,
+          name: 'A',
+          input: '',
+        }),
+      );
+    raw.close();
+    const p = await SqliteProvider.open(file);
+    try {
+      const db = sqliteTestHooks.database(p);
+      expect(db.prepare(`SELECT name FROM pragma_index_list('worker_queue')`).all()).not.toContainEqual({
+        name: 'idx_worker_lock',
+      });
+      await expect(p.renewWorkItemLock('lock_old', 1000)).resolves.toBeUndefined();
+      await p.ackWorkItem('lock_old', null);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM worker_queue').get()).toEqual({ n: 0 });
+      // New tokens name their row; a forged token for the same row is still refused.
+      await p.enqueueForWorker({
+        kind: 'ActivityExecute',
+        instance: 'i',
+        executionId: 1,
+        id: 2,
+        name: 'A',
+        input: '',
+      });
+      const fetched = await p.fetchWorkItem(1000, 0, null, 'defaultOnly');
+      expect(fetched?.lockToken).toMatch(/^lock_w\d+_/);
+      const forged = fetched!.lockToken.replace(/_[^_]+$/, '_forged');
+      await expect(p.ackWorkItem(forged, null)).rejects.toThrow(/Invalid lock token/);
+      await p.ackWorkItem(fetched!.lockToken, null);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('creates the indexes the hot queries use', async () => {
     const p = await SqliteProvider.inMemory();
     try {
