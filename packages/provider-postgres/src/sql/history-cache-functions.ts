@@ -42,7 +42,7 @@ export function historyCacheFunctionsSql(names: SchemaNames): string {
  * instance it will get, so it sends the prefixes of the instances it has cached (p_c_*, parallel arrays);
  * for the locked instance, when its prefix is still exact, only the history after it is returned.
  */
-function fetchFunctionSql({ q, advisoryNamespace }: SchemaNames): string {
+export function fetchFunctionSql({ q, advisoryNamespace }: SchemaNames): string {
   const ns = String(advisoryNamespace);
   return `
     CREATE FUNCTION ${q}.fetch_orchestration_item(

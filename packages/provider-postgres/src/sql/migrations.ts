@@ -1,5 +1,6 @@
 import { adminFunctionsSql } from './admin-functions.js';
 import { countedWakeFunctionsSql } from './counted-wake-functions.js';
+import { durabilityFunctionsSql } from './durability-functions.js';
 import { historyCacheFunctionsSql } from './history-cache-functions.js';
 import type { SchemaNames } from './naming.js';
 import { orchestrationFunctionsSql } from './orchestration-functions.js';
@@ -38,6 +39,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'turn acks announce how many activities they queued, so only that many worker fetches wake',
     sql: countedWakeFunctionsSql,
+  },
+  {
+    version: 4,
+    description: 'fetches (leases only) commit asynchronously; the turn ack writes its instance row once',
+    sql: durabilityFunctionsSql,
   },
 ];
 
