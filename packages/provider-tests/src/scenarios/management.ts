@@ -160,6 +160,8 @@ export function managementScenarios(options: ResolvedScenarioOptions): void {
         ctx.setValue('k', 'v');
         return ctx.scheduleActivity('Slow');
       });
+      // Both runtimes share the store: without Probe here, this one could back off on it until it is poisoned.
+      rt.registerOrchestration('Probe', async () => 'ok');
     });
     const id = s.id('m-busy');
     await s.client.startOrchestration(id, 'Busy');

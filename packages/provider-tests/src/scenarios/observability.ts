@@ -62,6 +62,11 @@ export function observabilityScenarios(options: ResolvedScenarioOptions): void {
     const id = s.id('metered');
     expect((await s.run(id, 'Metered', 1)).output).toBe('done');
     expect((await s.run(s.id('broken'), 'Broken')).status).toBe('Failed');
+    // A turn's metrics are recorded right after its ack, so the client can see the end a moment earlier.
+    await waitUntil(() => {
+      const m = rt.metricsSnapshot();
+      return m.orchCompletions + m.orchContinueAsNew + m.orchFailures >= 3 ? true : undefined;
+    }, 'the three terminal turns to be recorded');
 
     const starts = sink.find(METRIC_NAMES.orchestrationStarts).map((x) => x.labels.initiated_by);
     expect(starts.sort()).toEqual(['client', 'client', 'continueAsNew']);
