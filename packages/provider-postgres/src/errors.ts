@@ -1,4 +1,7 @@
-import { DurableError, ProviderError } from '@duroxide/core';
+import { checkDuration, checkPayloadSize, DurableError, invalidInput, ProviderError } from '@duroxide/core';
+
+/** Shared input checks (from core), re-exported so this package's call sites keep importing `./errors.js`. */
+export { checkDuration, checkPayloadSize, invalidInput };
 
 /** SQLSTATE classes (first two characters) whose failures may succeed when retried. */
 const RETRYABLE_CLASSES = ['08', '53', '57', '58'];
@@ -62,35 +65,6 @@ export function toProviderError(operation: string, err: unknown): ProviderError 
 /** A call on a closed provider. */
 export function closedError(operation: string): ProviderError {
   return ProviderError.permanent(operation, 'the Postgres provider is closed');
-}
-
-/** Bad input from the caller; nothing was written. */
-export function invalidInput(operation: string, problem: string): ProviderError {
-  return ProviderError.permanent(operation, `invalid input: ${problem}`);
-}
-
-/** Throws when a serialized payload is larger than the configured limit; called before anything is written. */
-export function checkPayloadSize(operation: string, what: string, text: string, limit: number): void {
-  // Fast path: a JS string never has more UTF-8 bytes than 3x its UTF-16 length.
-  if (text.length * 3 <= limit) return;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limit) {
-    throw ProviderError.permanent(
-      operation,
-      `payload too large: ${what} is ${bytes} bytes, exceeding the limit of ${limit} bytes (maxPayloadBytes)`,
-    );
-  }
-}
-
-/** Validates a duration argument (ms); a bad value is a permanent bad-input error. */
-export function checkDuration(operation: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw invalidInput(
-      operation,
-      `${name} must be a non-negative finite number of milliseconds, got ${String(value)}`,
-    );
-  }
-  return Math.floor(value);
 }
 
 /** Validates a string argument such as an instance id or lock token. */

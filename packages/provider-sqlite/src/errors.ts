@@ -1,4 +1,7 @@
-import { DurableError, ProviderError } from '@duroxide/core';
+import { checkDuration, checkPayloadSize, DurableError, invalidInput, ProviderError } from '@duroxide/core';
+
+/** Shared input checks (from core), re-exported so this package's call sites keep importing `./errors.js`. */
+export { checkDuration, checkPayloadSize, invalidInput };
 
 const RETRYABLE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_PROTOCOL'];
 const PERMANENT_CODES = [
@@ -69,37 +72,8 @@ export function lockExpired(
   );
 }
 
-/** Bad input from the caller; nothing was written. */
-export function invalidInput(operation: string, problem: string): ProviderError {
-  return ProviderError.permanent(operation, `invalid input: ${problem}`);
-}
-
-/** Throws when a serialized payload is larger than the configured limit; called before anything is written. */
-export function checkPayloadSize(operation: string, what: string, text: string, limit: number): void {
-  // Fast path: a JS string never has more UTF-8 bytes than 3x its UTF-16 length.
-  if (text.length * 3 <= limit) return;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limit) {
-    throw ProviderError.permanent(
-      operation,
-      `payload too large: ${what} is ${bytes} bytes, exceeding the limit of ${limit} bytes (maxPayloadBytes)`,
-    );
-  }
-}
-
 /** A stored row that cannot be decoded, named by table and key. */
 export function corruptRow(operation: string, table: string, row: string, cause: unknown): ProviderError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return ProviderError.permanent(operation, `corrupt ${table} row ${row}: ${detail}`, cause);
-}
-
-/** Validates a duration argument (ms); a bad value is a permanent bad-input error. */
-export function checkDuration(operation: string, name: string, value: unknown, allowZero = true): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalidInput(
-      operation,
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number of milliseconds, got ${String(value)}`,
-    );
-  }
-  return Math.floor(value);
 }

@@ -1,5 +1,6 @@
 export type { Clock } from './clock.js';
 export { isManualClock, ManualClock, systemClock } from './clock.js';
+export { checkDuration, checkPayloadSize, invalidInput } from './input-checks.js';
 export type {
   AbandonOptions,
   CustomStatusReading,
