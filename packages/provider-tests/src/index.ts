@@ -17,6 +17,15 @@ export type {
   ResolvedConformanceOptions,
 } from './conformance/options.js';
 export {
+  type CrashHistoryEvent,
+  expectWellFormedHistory,
+  pause,
+  type RuntimeProcess,
+  randomBetween,
+  scheduledSteps,
+  spawnRuntimeProcess,
+} from './crash/crash-kit.js';
+export {
   describeRuntimeScenarios,
   SCENARIO_GROUPS,
   type ScenarioGroup,

@@ -1,9 +1,16 @@
 import '../support/pg-cjs-shim.js';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@duroxide/core';
+import {
+  expectWellFormedHistory,
+  pause,
+  type RuntimeProcess,
+  randomBetween,
+  scheduledSteps,
+  spawnRuntimeProcess,
+} from '@duroxide/provider-tests';
 import { describe, expect, it } from 'vitest';
 import { PostgresProvider } from '../../src/index.js';
 import { usePostgres } from '../support/test-db.js';
@@ -27,75 +34,10 @@ interface Ev {
   instance?: string;
 }
 
-/** A spawned runtime process. */
-interface Worker {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
+type Worker = RuntimeProcess;
 
-function spawnWorker(url: string, schema: string): Worker {
-  const child = spawn(process.execPath, [WORKER, url, schema], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('READY')) resolve();
-    });
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`worker exited (${code ?? signal}) before READY: ${err}`)),
-    );
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  return { child, ready, exited, stderr: () => err };
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const randomBetween = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
-
-/** One execution's history: ids 1..n, one start first, one completion last, exactly one answer per activity. */
-function expectWellFormed(id: string, events: Ev[]): void {
-  expect(
-    events.map((e) => e.eventId),
-    `${id} event ids`,
-  ).toEqual(events.map((_, i) => i + 1));
-  expect(events[0]?.kind, `${id} first event`).toBe('OrchestrationStarted');
-  expect(
-    events.filter((e) => e.kind === 'OrchestrationStarted'),
-    `${id} starts`,
-  ).toHaveLength(1);
-  const terminal = events.filter((e) =>
-    ['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationContinuedAsNew'].includes(e.kind),
-  );
-  expect(
-    terminal.map((e) => e.kind),
-    `${id} terminal events`,
-  ).toEqual(['OrchestrationCompleted']);
-  expect(events.at(-1)?.kind, `${id} last event`).toBe('OrchestrationCompleted');
-  for (const scheduled of events.filter((e) => e.kind === 'ActivityScheduled')) {
-    const answers = events.filter(
-      (e) => e.sourceEventId === scheduled.eventId && e.kind.startsWith('Activity'),
-    );
-    expect(
-      answers.map((e) => e.kind),
-      `${id} completions of activity ${scheduled.eventId}`,
-    ).toEqual(['ActivityCompleted']);
-  }
-}
-
-function scheduledSteps(events: Ev[]): string[] {
-  return events
-    .filter((e) => e.kind === 'ActivityScheduled')
-    .map((e) => (JSON.parse(String(e.input)) as { step: string }).step)
-    .sort();
-}
+/** Spawns a runtime process on the store; `ready` resolves once its runtime has started. */
+const spawnWorker = (url: string, schema: string): Worker => spawnRuntimeProcess(WORKER, [url, schema]);
 
 describe('scale-out and crash safety (SIGKILL) on Postgres', () => {
   it(`${INSTANCES} instances on ${PROCESSES} processes survive ${KILLS} SIGKILLs: each completes exactly once`, async () => {
@@ -150,7 +92,7 @@ describe('scale-out and crash safety (SIGKILL) on Postgres', () => {
       const outputs = await loadOutputs(schema);
       for (const [n, id] of ids.entries()) {
         const events = histories.get(id) ?? [];
-        expectWellFormed(id, events);
+        expectWellFormedHistory(id, events);
         expect(scheduledSteps(events)).toEqual(parentSteps());
         expect(JSON.parse(outputs.get(id) ?? 'null'), `${id} output`).toEqual(expectedOutput(n));
         const children = events.filter((e) => e.kind === 'SubOrchestrationScheduled');
@@ -160,7 +102,7 @@ describe('scale-out and crash safety (SIGKILL) on Postgres', () => {
             ? `${id}::${sub.instance}`
             : String(sub.instance);
           const childEvents = histories.get(childId) ?? [];
-          expectWellFormed(childId, childEvents);
+          expectWellFormedHistory(childId, childEvents);
           expect(scheduledSteps(childEvents)).toEqual(['child']);
         }
       }

@@ -1,10 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@duroxide/core';
 import { SqliteProvider } from '@duroxide/provider-sqlite';
+import {
+  expectWellFormedHistory,
+  pause,
+  type RuntimeProcess,
+  randomBetween,
+  scheduledSteps,
+  spawnRuntimeProcess,
+} from '@duroxide/provider-tests';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectedOutput, PARENT_STEPS } from './workflow.mjs';
@@ -23,77 +30,10 @@ interface Ev {
   [field: string]: unknown;
 }
 
-/** A spawned worker process and its lifecycle promises. */
-interface Worker {
-  child: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
+type Worker = RuntimeProcess;
 
-/** Spawns the worker on `db`; `ready` resolves once its runtime has started. */
-function spawnWorker(db: string): Worker {
-  const child = spawn(process.execPath, [WORKER, db], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('READY')) resolve();
-    });
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`worker exited (${code ?? signal}) before READY: ${err}`)),
-    );
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  return { child, ready, exited, stderr: () => err };
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const randomBetween = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
-
-/** Asserts one execution's history is well formed: ids 1..n, one start first, one terminal last. */
-function expectWellFormed(id: string, events: Ev[]): void {
-  expect(
-    events.map((e) => e.eventId),
-    `${id} event ids`,
-  ).toEqual(events.map((_, i) => i + 1));
-  expect(events[0]?.kind, `${id} first event`).toBe('OrchestrationStarted');
-  expect(
-    events.filter((e) => e.kind === 'OrchestrationStarted'),
-    `${id} starts`,
-  ).toHaveLength(1);
-  const terminal = events.filter((e) =>
-    ['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationContinuedAsNew'].includes(e.kind),
-  );
-  expect(
-    terminal.map((e) => e.kind),
-    `${id} terminal events`,
-  ).toEqual(['OrchestrationCompleted']);
-  expect(events.at(-1)?.kind, `${id} last event`).toBe('OrchestrationCompleted');
-  for (const scheduled of events.filter((e) => e.kind === 'ActivityScheduled')) {
-    const answers = events.filter(
-      (e) => e.sourceEventId === scheduled.eventId && e.kind.startsWith('Activity'),
-    );
-    expect(
-      answers.map((e) => e.kind),
-      `${id} completions of activity ${scheduled.eventId}`,
-    ).toEqual(['ActivityCompleted']);
-  }
-}
-
-/** The steps (activity inputs' `step`) scheduled in a history, sorted. */
-function scheduledSteps(events: Ev[]): string[] {
-  return events
-    .filter((e) => e.kind === 'ActivityScheduled')
-    .map((e) => (JSON.parse(String(e.input)) as { step: string }).step)
-    .sort();
-}
+/** Spawns a runtime process on the store; `ready` resolves once its runtime has started. */
+const spawnWorker = (db: string): Worker => spawnRuntimeProcess(WORKER, [db]);
 
 describe('crash safety (SIGKILL) on a SQLite file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'duroxide-crash-'));
@@ -151,7 +91,7 @@ describe('crash safety (SIGKILL) on a SQLite file', () => {
       for (const id of ids) {
         expect(await client.listExecutions(id)).toEqual([1]);
         const events = (await client.readExecutionHistory(id, 1)) as unknown as Ev[];
-        expectWellFormed(id, events);
+        expectWellFormedHistory(id, events);
         expect(scheduledSteps(events)).toEqual([...PARENT_STEPS].sort());
         const kinds = events.map((e) => e.kind);
         const expectedCounts = {
@@ -170,7 +110,7 @@ describe('crash safety (SIGKILL) on a SQLite file', () => {
         const childId = sub.startsWith('sub::') ? `${id}::${sub}` : sub;
         const childEvents = (await client.readExecutionHistory(childId, 1)) as unknown as Ev[];
         expect(await client.listExecutions(childId)).toEqual([1]);
-        expectWellFormed(childId, childEvents);
+        expectWellFormedHistory(childId, childEvents);
         expect(scheduledSteps(childEvents)).toEqual(['child']);
       }
 
