@@ -13,9 +13,12 @@ interface PendingWrite {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
- * Group commit: writes submitted in the same microtask checkpoint share one `BEGIN IMMEDIATE … COMMIT`.
+ * Group commit: writes submitted in the same event-loop turn share one `BEGIN IMMEDIATE … COMMIT`.
  * Committing dominates a small write (each commit appends every touched page to the WAL), and concurrent
- * dispatcher slots and clients submit many small writes at once. Each write still runs in its own
+ * dispatcher slots and clients submit many small writes at once. The group flushes on `setImmediate`, not
+ * on a microtask: slots resume from a commit at different microtask depths, so a microtask flush caught
+ * one write per group (W1 measured ~860 orch/s), while a turn-wide group also takes in fetches and acks
+ * from every slot (~1,400 orch/s) for at most one extra event-loop hop of latency. Each write still runs in its own
  * savepoint, so a failing one rolls back alone; every promise settles only after the shared COMMIT, so a
  * resolved write is exactly as durable as before. A failed BEGIN or COMMIT fails the whole group.
  */
@@ -44,7 +47,8 @@ export class GroupCommit {
       this.pending.push({ body, groupError, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        queueMicrotask(() => this.flush());
+        // A deliberate macrotask: everything the current turn submits (across microtask hops) joins this group.
+        setImmediate(() => this.flush());
       }
     });
   }

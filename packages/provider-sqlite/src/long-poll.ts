@@ -47,7 +47,7 @@ export class LongPoller {
     channel: WorkChannel,
     waiter: WorkWaiter,
     pollTimeoutMs: number,
-    attempt: () => T | null,
+    attempt: () => T | null | Promise<T | null>,
     nextWake: (since: number) => number | null,
     signal?: AbortSignal,
   ): Promise<T | null> {
@@ -56,7 +56,7 @@ export class LongPoller {
     // Read the version before the first attempt so a commit landing in between is never missed.
     let seenVersion = pollTimeoutMs > 0 ? (dataVersion?.() ?? 0) : 0;
     let attemptedAt = clock.now();
-    const first = attempt();
+    const first = await attempt();
     if (first !== null || pollTimeoutMs <= 0) return first;
     const deadline = performance.now() + pollTimeoutMs;
     const manual = isManualClock(clock);
@@ -88,7 +88,7 @@ export class LongPoller {
       attemptedAt = clock.now();
       let result: T | null;
       try {
-        result = attempt();
+        result = await attempt();
       } catch (err) {
         if (woke.token) channel.giveBack(woke.token);
         throw err;

@@ -55,8 +55,8 @@ export const SQLITE_PROVIDER_VERSION = '0.1.0';
 
 /**
  * The embedded SQLite provider (better-sqlite3). Every contract method runs as one SQLite transaction
- * (`BEGIN IMMEDIATE` for writes) or, for acks and enqueues issued in the same tick, as one savepoint of a
- * shared transaction (see `GroupCommit`); mutual exclusion between processes comes from the
+ * (`BEGIN IMMEDIATE` for writes) or, for fetches, acks and enqueues issued in the same event-loop turn, as
+ * one savepoint of a shared transaction (see `GroupCommit`); mutual exclusion between processes comes from the
  * `instance_locks` table and row lock tokens. Fetches long-poll: a same-process commit wakes one waiting
  * fetch per new item (see `WorkChannel`).
  */
@@ -144,7 +144,7 @@ export class SqliteProvider implements Provider {
       this.notifier.orchestratorWork,
       waiter,
       poll,
-      () => this.run(op, () => this.s.fetcher.fetch(lock, range)),
+      () => this.write(op, () => this.s.fetcher.fetch(lock, range)),
       (since) => this.run(op, () => this.s.orchestratorQueue.nextWake(since)),
       options?.signal,
     );
@@ -240,7 +240,7 @@ export class SqliteProvider implements Provider {
       this.notifier.workerWork,
       waiter,
       poll,
-      () => this.run(op, () => this.s.workers.fetch(lock, session ?? null, tagFilter)),
+      () => this.write(op, () => this.s.workers.fetch(lock, session ?? null, tagFilter)),
       (since) => this.run(op, () => this.s.workers.nextWake(since)),
       options?.signal,
     );

@@ -53,6 +53,36 @@ describe('GroupCommit', () => {
     }
   });
 
+  it('a write submitted after microtask hops in the same event-loop turn still joins the group', async () => {
+    const file = dir.path('hops.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    table(db);
+    const other = new Database(file);
+    const group = new GroupCommit(db, () => true);
+    try {
+      const first = group.submit(
+        () => db.prepare("INSERT INTO t VALUES ('a')").run().changes,
+        (e) => e,
+      );
+      // A dispatcher slot resumes several awaits deep before it submits its next write.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      const second = group.submit(
+        () => ({
+          mine: db.prepare('SELECT COUNT(*) AS n FROM t').get(),
+          other: other.prepare('SELECT COUNT(*) AS n FROM t').get(),
+        }),
+        (e) => e,
+      );
+      expect(await first).toBe(1);
+      // Same transaction: the second write sees the first, another connection does not yet.
+      expect(await second).toEqual({ mine: { n: 1 }, other: { n: 0 } });
+    } finally {
+      other.close();
+      db.close();
+    }
+  });
+
   it('a failing write rolls back alone; the others in its group commit', async () => {
     const db = new Database(':memory:');
     table(db);
@@ -125,6 +155,20 @@ describe('group commit through the provider', () => {
         { instance_id: 'g4' },
       ]);
       expect(db.prepare('SELECT COUNT(*) AS n FROM worker_queue').get()).toEqual({ n: 1 });
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a fetch issued in the same turn as an enqueue shares its commit and finds the item at once', async () => {
+    const p = await SqliteProvider.inMemory();
+    try {
+      const enqueued = p.enqueueForWorker(activity('same-turn'));
+      // No poll wait: the fetch's attempt runs in the group right after the enqueue's savepoint.
+      const fetched = p.fetchWorkItem(30_000, 0, null, 'defaultOnly');
+      await enqueued;
+      const item = await fetched;
+      expect(item?.item).toMatchObject({ kind: 'ActivityExecute', instance: 'same-turn' });
     } finally {
       await p.close();
     }
