@@ -17,14 +17,19 @@ interface Waiter {
   hash: string | null;
   /** Fetches of one group (same queue and filter) would find the same work: one wake per new item suffices. */
   group: string;
+  /**
+   * The coarser group of fetches that would all find work not bound to a session (same queue and tag
+   * filter, any session owner): plain activities wake one of these per item.
+   */
+  pool: string;
   resolve: () => void;
   timer: NodeJS.Timeout;
 }
 
 /**
  * Wakes waiting fetches and instance waiters from Postgres notifications on the schema's channel. One
- * dedicated connection LISTENs; payloads are `o:<md5 instance>` (orchestrator message), `w:` (activity)
- * and `c:<md5 instance>` (a turn committed). Per-queue sequence numbers close the gap between a fetch
+ * dedicated connection LISTENs; payloads are `o:<md5 instance>` (orchestrator message), `w:[s]<count>`
+ * (activities) and `c:<md5 instance>` (a turn committed). Per-queue sequence numbers close the gap between a fetch
  * finding nothing and starting to wait. A `ManualClock` advance wakes everything, and while the
  * connection is down waits are capped so fetches fall back to polling until it is back.
  */
@@ -63,17 +68,25 @@ export class Notifier {
 
   /**
    * Resolves after `ms`, as soon as the queue was notified since `sinceSeq`, when a notification picks this
-   * waiter (as many waiters of each `group` as the notification announced items), or on close.
+   * waiter (as many waiters of each `group`, or for plain activities of each `pool`, as it announced
+   * items), or on close. `pool` defaults to `group`.
    */
-  wait(kind: QueueKind, sinceSeq: number, ms: number, signal?: AbortSignal, group = ''): Promise<void> {
+  wait(
+    kind: QueueKind,
+    sinceSeq: number,
+    ms: number,
+    signal?: AbortSignal,
+    group = '',
+    pool = group,
+  ): Promise<void> {
     if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0 || signal?.aborted) return Promise.resolve();
-    return this.addWaiter(kind, null, ms, signal, group);
+    return this.addWaiter(kind, null, ms, signal, group, pool);
   }
 
   /** Resolves when a commit touches `instance`, after `ms`, or on close. */
   waitForInstance(instance: string, ms: number): Promise<void> {
     if (this.closed || ms <= 0) return Promise.resolve();
-    return this.addWaiter('instance', instanceHash(instance), ms, undefined, '');
+    return this.addWaiter('instance', instanceHash(instance), ms, undefined, '', '');
   }
 
   /** Stops listening and wakes every waiter. */
@@ -101,6 +114,7 @@ export class Notifier {
     ms: number,
     signal: AbortSignal | undefined,
     group: string,
+    pool: string,
   ): Promise<void> {
     const capped = this.connected ? ms : Math.min(ms, DISCONNECTED_POLL_MS);
     return new Promise<void>((resolve) => {
@@ -109,6 +123,7 @@ export class Notifier {
         kind,
         hash,
         group,
+        pool,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
@@ -127,17 +142,21 @@ export class Notifier {
   }
 
   /**
-   * `o:<hash>` (one orchestrator message) wakes one waiting orchestration fetch per group, `w:<count>` that
-   * many worker fetches per group (an empty count is one). Waking every waiter on every item made each
-   * notification cost one fetch query per idle slot; a group's waiters are interchangeable, so the ones
-   * left waiting could not have taken the item either. Instance waiters wake on any payload with their hash.
+   * `o:<hash>` (one orchestrator message) wakes one waiting orchestration fetch per group. `w:<n>` announces
+   * n activities bound to no session: any fetch with the same tag filter can take them, so it wakes n
+   * waiters per pool. `w:s<n>` (some bound to a session, which only its owner may take) wakes n per group,
+   * `w:` one per group. Waking every waiter on every item made each notification cost one fetch query per
+   * idle slot; the waiters of a group (or pool) are interchangeable, so the ones left waiting could not
+   * have taken the item either. Instance waiters wake on any payload with their hash.
    */
   private onNotification(payload: string): void {
     const kind = payload.charAt(0);
     const hash = payload.slice(2);
     const queue: QueueKind | null = kind === 'o' ? 'orchestrator' : kind === 'w' ? 'worker' : null;
     if (queue !== null) this.seqs[queue] += 1;
-    const perGroup = kind === 'w' && /^[0-9]+$/.test(hash) ? Math.max(1, Number(hash)) : 1;
+    const plain = kind === 'w' && /^[0-9]+$/.test(hash);
+    const counted = kind === 'w' ? /^s?([0-9]+)$/.exec(hash) : null;
+    const perKey = counted ? Math.max(1, Number(counted[1])) : 1;
     const woken = new Map<string, number>();
     for (const waiter of [...this.waiters]) {
       if (waiter.kind === 'instance') {
@@ -145,9 +164,10 @@ export class Notifier {
         continue;
       }
       if (waiter.kind !== queue) continue;
-      const count = woken.get(waiter.group) ?? 0;
-      if (count >= perGroup) continue;
-      woken.set(waiter.group, count + 1);
+      const key = plain ? waiter.pool : waiter.group;
+      const count = woken.get(key) ?? 0;
+      if (count >= perKey) continue;
+      woken.set(key, count + 1);
       this.release(waiter);
     }
   }

@@ -76,6 +76,7 @@ export class WorkerOps {
       },
       options?.signal,
       `${owner ?? ''}|${tagMode}|${tags.join('\u0000')}`,
+      `${tagMode}|${tags.join('\u0000')}`,
     );
   }
 

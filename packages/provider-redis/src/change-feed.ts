@@ -4,21 +4,33 @@ import type { Redis } from 'ioredis';
 /** Which queue a waiting fetch watches. */
 export type QueueKind = 'orchestrator' | 'worker';
 
+/** A wake for one new item, handed to one waiter; passed on to another filter when that waiter finds nothing. */
+export interface WakeToken {
+  readonly kind: QueueKind;
+  /** Filter keys whose waiters already tried this wake and found nothing. */
+  readonly tried: Set<string>;
+}
+
 interface Waiter {
   kind: QueueKind | null;
+  /** Waiters with equal keys fetch with equal filters: when one finds nothing, the others would too. */
+  key: string;
   instance: string | null;
-  wake: () => void;
+  wake: (token: WakeToken | null) => void;
 }
 
 /**
  * The provider's view of commits made by any process: every write script publishes one message on the
  * prefix's channel (`"<flags>|<e> <e>..."`, flags `o` = orchestrator work, `w` = worker work, then the
  * escaped ids of the instances it touched). A dedicated subscriber connection receives them and wakes
- * waiting fetches; a `ManualClock` advance and a subscriber reconnect wake every waiter too, since
- * either may have made work fetchable without a message.
+ * waiting fetches. A flag followed by a count (`o2`, `w1`) wakes one waiter per new item rather than all
+ * of them (each woken fetch is a round trip, and only one can win an item); a bare flag, a `ManualClock`
+ * advance and a subscriber reconnect wake every waiter, since their effect is unknown.
  */
 export class ChangeFeed {
   private readonly generations: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
+  /** Per filter key (`kind key`): bumped when a wake died untried by that key. */
+  private readonly keyGenerations = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
   private unsubscribeClock: (() => void) | null = null;
   private closed = false;
@@ -41,19 +53,42 @@ export class ChangeFeed {
     await this.subscriber.subscribe(this.channel);
   }
 
-  /** A counter that changes whenever work of this kind may have appeared. */
-  generation(kind: QueueKind): number {
-    return this.generations[kind];
+  /**
+   * A counter that changes whenever work of this kind may have appeared that no waiting fetch with this
+   * filter key was told about, so a fetch with that key that was in flight must look again.
+   */
+  generation(kind: QueueKind, key: string): number {
+    const id = `${kind} ${key}`;
+    let own = this.keyGenerations.get(id);
+    if (own === undefined) {
+      own = 0;
+      this.keyGenerations.set(id, own);
+    }
+    return this.generations[kind] + own;
   }
 
-  /** Resolves after `ms`, or earlier when work of `kind` may have appeared or the feed closes. */
-  waitForWork(kind: QueueKind, ms: number, signal?: AbortSignal): Promise<void> {
-    return this.waitFor({ kind, instance: null }, ms, signal);
+  /**
+   * Resolves after `ms` (null), or earlier when work of `kind` may have appeared or the feed closes: with
+   * a token when this waiter was chosen for one new item (pass it on or give it back if it finds nothing).
+   */
+  waitForWork(kind: QueueKind, key: string, ms: number, signal?: AbortSignal): Promise<WakeToken | null> {
+    return this.waitFor({ kind, key, instance: null }, ms, signal);
   }
 
   /** Resolves after `ms`, or earlier when a commit touched the instance (escaped id) or the feed closes. */
-  waitForInstance(instance: string, ms: number): Promise<void> {
-    return this.waitFor({ kind: null, instance }, ms);
+  async waitForInstance(instance: string, ms: number): Promise<void> {
+    await this.waitFor({ kind: null, key: '', instance }, ms);
+  }
+
+  /** The waiter woken with `token` found nothing: wake a waiter whose filter has not tried it yet. */
+  passOn(token: WakeToken, key: string): void {
+    token.tried.add(key);
+    this.handOff(token);
+  }
+
+  /** A waiter woken with `token` left without fetching (closed, aborted, failed): wake another one. */
+  giveBack(token: WakeToken): void {
+    this.handOff(token);
   }
 
   /** Wakes every waiter and stops listening. */
@@ -65,62 +100,83 @@ export class ChangeFeed {
   }
 
   private waitFor(
-    target: { kind: QueueKind | null; instance: string | null },
+    target: { kind: QueueKind | null; key: string; instance: string | null },
     ms: number,
     signal?: AbortSignal,
-  ): Promise<void> {
-    if (this.closed || signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+  ): Promise<WakeToken | null> {
+    if (this.closed || signal?.aborted) return Promise.resolve(null);
+    return new Promise<WakeToken | null>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => waiter.wake(null);
       const waiter: Waiter = {
         ...target,
-        wake: () => {
+        wake: (token) => {
           if (timer !== undefined) clearTimeout(timer);
-          signal?.removeEventListener('abort', waiter.wake);
+          signal?.removeEventListener('abort', onAbort);
           this.waiters.delete(waiter);
-          resolve();
+          resolve(token);
         },
       };
       this.waiters.add(waiter);
-      signal?.addEventListener('abort', waiter.wake, { once: true });
-      timer = setTimeout(waiter.wake, Math.max(0, Math.ceil(ms)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(onAbort, Math.max(0, Math.ceil(ms)));
     });
   }
 
   private onMessage(message: string): void {
     const bar = message.indexOf('|');
     const flags = bar < 0 ? message : message.slice(0, bar);
-    const instances =
-      bar < 0
-        ? []
-        : message
-            .slice(bar + 1)
-            .split(' ')
-            .filter((s) => s !== '');
-    const orchestrator = flags.includes('o');
-    const worker = flags.includes('w');
-    if (orchestrator) this.generations.orchestrator += 1;
-    if (worker) this.generations.worker += 1;
-    const touched = new Set(instances);
+    this.deliver('orchestrator', countOf(flags, 'o'));
+    this.deliver('worker', countOf(flags, 'w'));
+    if (bar < 0 || bar === message.length - 1) return;
+    const touched = new Set(message.slice(bar + 1).split(' '));
     for (const waiter of [...this.waiters]) {
-      if (
-        (waiter.kind === 'orchestrator' && orchestrator) ||
-        (waiter.kind === 'worker' && worker) ||
-        (waiter.instance !== null && touched.has(waiter.instance))
-      ) {
-        waiter.wake();
-      }
+      if (waiter.instance !== null && touched.has(waiter.instance)) waiter.wake(null);
+    }
+  }
+
+  /** Wakes every waiter of `kind` ('all') or one per new item. */
+  private deliver(kind: QueueKind, count: number | 'all'): void {
+    if (count === 'all') {
+      this.generations[kind] += 1;
+      for (const waiter of [...this.waiters]) if (waiter.kind === kind) waiter.wake(null);
+    } else {
+      for (let i = 0; i < count; i++) this.handOff({ kind, tried: new Set() });
+    }
+  }
+
+  private handOff(token: WakeToken): void {
+    for (const waiter of this.waiters) {
+      if (waiter.kind !== token.kind || token.tried.has(waiter.key)) continue;
+      // The woken waiter leaves the set synchronously, so the next token picks another one.
+      waiter.wake(token);
+      return;
+    }
+    // Nobody is left to try it: a fetch in flight with a filter that has not tried it may have run before
+    // the commit and must look again (one that has would find nothing either).
+    const prefix = `${token.kind} `;
+    for (const [id, n] of this.keyGenerations) {
+      if (id.startsWith(prefix) && !token.tried.has(id.slice(prefix.length))) this.keyGenerations.set(id, n + 1);
     }
   }
 
   private wakeAll(): void {
     this.generations.orchestrator += 1;
     this.generations.worker += 1;
-    for (const waiter of [...this.waiters]) waiter.wake();
+    for (const waiter of [...this.waiters]) waiter.wake(null);
   }
 
   /** How many waiters are registered (lets tests prove nothing leaks). */
   get waiterCount(): number {
     return this.waiters.size;
   }
+}
+
+/** The wake count a flag carries: absent 0, bare 'all' (unknown effect), else its decimal count. */
+function countOf(flags: string, letter: 'o' | 'w'): number | 'all' {
+  const at = flags.indexOf(letter);
+  if (at < 0) return 0;
+  let end = at + 1;
+  while (end < flags.length && flags.charCodeAt(end) >= 48 && flags.charCodeAt(end) <= 57) end += 1;
+  return end === at + 1 ? 'all' : Number(flags.slice(at + 1, end));
 }

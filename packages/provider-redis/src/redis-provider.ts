@@ -25,7 +25,7 @@ import {
   validateTagFilter,
 } from '@duroxide/core';
 import type { Redis } from 'ioredis';
-import { ChangeFeed, type QueueKind } from './change-feed.js';
+import { ChangeFeed, type QueueKind, type WakeToken } from './change-feed.js';
 import {
   ackArgs,
   buildOrchestrationItem,
@@ -45,6 +45,7 @@ import type { ScriptName } from './lua/index.js';
 import { type RedisProviderOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import { RedisAdmin } from './redis-admin.js';
 import { type ScriptArg, ScriptRunner } from './script-runner.js';
+import { WriteBatcher } from './write-batch.js';
 
 /** The result of one non-blocking fetch attempt. */
 interface Attempt<T> {
@@ -70,6 +71,13 @@ export class RedisProvider implements Provider {
   private readonly history = new HistoryCache();
   /** Names this process's cache inside Redis, so a fetch sends only events it has not seen. */
   private readonly cacheId = randomUUID();
+  /**
+   * Per queue and filter: the feed generation at which a fetch last found nothing, and when the next
+   * row becomes fetchable. While the generation is unchanged every new item went to a waiting fetch.
+   */
+  /** Commands issued in one event-loop turn leave in one write. */
+  private readonly batcher: WriteBatcher;
+  private readonly knownEmpty = new Map<string, { generation: number; nextAt: number | null }>();
 
   private constructor(
     private readonly client: Redis,
@@ -79,6 +87,7 @@ export class RedisProvider implements Provider {
     private readonly options: ResolvedRedisOptions,
   ) {
     this.admin = new RedisAdmin(this);
+    this.batcher = new WriteBatcher(client);
   }
 
   /** Connects (two connections: commands and pub/sub), loads the scripts and subscribes to notifications. */
@@ -115,6 +124,7 @@ export class RedisProvider implements Provider {
   async runScript(operation: string, name: ScriptName, args: ScriptArg[]): Promise<unknown> {
     if (this.closed) throw closedError(operation);
     try {
+      this.batcher.hold();
       return await this.scripts.run(name, [this.options.keyPrefix, this.now(), ...args]);
     } catch (err) {
       throw toProviderError(operation, err);
@@ -125,6 +135,7 @@ export class RedisProvider implements Provider {
   async command<T>(operation: string, call: (redis: Redis, prefix: string) => Promise<T>): Promise<T> {
     if (this.closed) throw closedError(operation);
     try {
+      this.batcher.hold();
       return await call(this.client, this.options.keyPrefix);
     } catch (err) {
       throw toProviderError(operation, err);
@@ -213,7 +224,7 @@ export class RedisProvider implements Provider {
         throw invalidInput(op, err instanceof Error ? err.message : String(err));
       }
     }
-    return this.longPoll(op, 'orchestrator', pollTimeoutMs, options?.signal, async () => {
+    return this.longPoll(op, 'orchestrator', range.join(','), pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
       const reply = (await this.runScript(op, 'fetchOrch', [
         lock,
@@ -308,7 +319,8 @@ export class RedisProvider implements Provider {
     const sessionArgs: ScriptArg[] = session
       ? ['1', String(session.ownerId), checkDuration(op, 'session.lockTimeoutMs', session.lockTimeoutMs)]
       : ['0', '', 0];
-    return this.longPoll(op, 'worker', pollTimeoutMs, options?.signal, async () => {
+    const key = JSON.stringify([filterArgs, sessionArgs[0], sessionArgs[1]]);
+    return this.longPoll(op, 'worker', key, pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
       const reply = (await this.runScript(op, 'fetchWork', [
         lock,
@@ -438,30 +450,52 @@ export class RedisProvider implements Provider {
 
   /**
    * Retries `attempt` until it finds work or `pollTimeoutMs` of real time passes, sleeping between
-   * attempts until a notification, a clock advance, or the next row's visibility time.
+   * attempts until a notification, a clock advance, or the next row's visibility time. `key` names the
+   * fetch's filter; a wake this fetch was chosen for and could not use goes on to another waiter.
    */
   private async longPoll<T>(
     op: string,
     kind: QueueKind,
+    key: string,
     pollTimeoutMs: number,
     signal: AbortSignal | undefined,
     attempt: () => Promise<Attempt<T>>,
   ): Promise<T | null> {
     const deadline = performance.now() + checkDuration(op, 'pollTimeoutMs', pollTimeoutMs);
     const manual = isManualClock(this.options.clock);
-    for (;;) {
-      if (this.closed) throw closedError(op);
-      if (signal?.aborted) return null;
-      const generation = this.feed.generation(kind);
-      const { value, nextAt } = await attempt();
-      if (value !== null) return value;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return null;
-      if (this.feed.generation(kind) !== generation) continue;
-      let wait = Math.min(remaining, this.options.recheckIntervalMs);
-      if (nextAt !== null && !manual) wait = Math.min(wait, Math.max(1, nextAt - this.now() + 1));
-      await this.feed.waitForWork(kind, wait, signal);
-      if (this.closed) return null;
+    const emptyKey = `${kind} ${key}`;
+    let token: WakeToken | null = null;
+    try {
+      for (let first = true; ; first = false) {
+        if (this.closed) throw closedError(op);
+        if (signal?.aborted) return null;
+        const generation = this.feed.generation(kind, key);
+        const known = first && pollTimeoutMs > 0 ? this.knownEmpty.get(emptyKey) : undefined;
+        // The queue was empty for this filter and every item since went to a waiter: wait without a round trip.
+        const skip =
+          known !== undefined &&
+          known.generation === generation &&
+          (known.nextAt === null || known.nextAt > this.now());
+        const { value, nextAt } = skip ? { value: null, nextAt: known.nextAt } : await attempt();
+        if (value !== null) {
+          token = null;
+          this.knownEmpty.delete(emptyKey);
+          return value;
+        }
+        if (!skip) this.knownEmpty.set(emptyKey, { generation, nextAt });
+        if (token !== null) this.feed.passOn(token, key);
+        token = null;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return null;
+        if (this.feed.generation(kind, key) !== generation) continue;
+        let wait = Math.min(remaining, this.options.recheckIntervalMs);
+        if (nextAt !== null && !manual) wait = Math.min(wait, Math.max(1, nextAt - this.now() + 1));
+        token = await this.feed.waitForWork(kind, key, wait, signal);
+        if (this.closed) return null;
+      }
+    } finally {
+      // Woken for an item but left without looking (closed, aborted, failed): someone else must look.
+      if (token !== null) this.feed.giveBack(token);
     }
   }
 }

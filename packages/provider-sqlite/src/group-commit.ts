@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 
-/** One queued write: its body runs inside the shared transaction (nested transactions become savepoints). */
+/**
+ * One queued write: its body always runs isolated, in a transaction of its own or a savepoint of the shared
+ * one, so a body may skip its own transaction wrapper (see `inGroupOr`).
+ */
 interface PendingWrite {
   body: () => unknown;
   /** Maps an error of the shared BEGIN or COMMIT to what this caller sees. */
@@ -33,7 +36,7 @@ export class GroupCommit {
     /** Whether the database is still open when the group runs (a closed one fails the group). */
     private readonly isOpen: () => boolean,
   ) {
-    // Inside the outer transaction better-sqlite3 runs `savepoint` as SAVEPOINT … RELEASE.
+    // Inside the outer transaction this runs as SAVEPOINT … RELEASE; alone, as BEGIN IMMEDIATE … COMMIT.
     this.savepoint = db.transaction((write) => write.body());
     this.outer = db.transaction((writes) => writes.map((write) => this.runOne(write)));
   }
@@ -60,7 +63,7 @@ export class GroupCommit {
     let outcomes: Outcome[];
     try {
       if (!this.isOpen()) throw new Error('closed');
-      // A write alone commits by itself (its own transaction or statement), without the savepoint layers.
+      // A write alone gets a transaction to itself, without the savepoint layers.
       outcomes = writes.length === 1 ? [this.runAlone(writes[0]!)] : this.outer.immediate(writes);
     } catch (err) {
       for (const w of writes) w.reject(w.groupError(err));
@@ -73,12 +76,25 @@ export class GroupCommit {
     });
   }
 
-  /** Runs a write that has the commit to itself; its body's errors are its outcome. */
+  /** Runs a write that has the commit to itself, in its own immediate transaction. */
   private runAlone(write: PendingWrite): Outcome {
+    let bodyFailed = false;
+    const guarded: PendingWrite = {
+      ...write,
+      body: () => {
+        try {
+          return write.body();
+        } catch (err) {
+          bodyFailed = true;
+          throw err;
+        }
+      },
+    };
     try {
-      return { ok: true, value: write.body() };
+      return { ok: true, value: this.savepoint.immediate(guarded) };
     } catch (error) {
-      return { ok: false, error };
+      // The body's own errors are its outcome; a failed BEGIN or COMMIT is mapped like a group's.
+      return { ok: false, error: bodyFailed ? error : write.groupError(error) };
     }
   }
 
@@ -90,4 +106,17 @@ export class GroupCommit {
       return { ok: false, error };
     }
   }
+}
+
+/**
+ * Runs `inside` directly when the caller is already isolated by a transaction or savepoint (a group write),
+ * else through `wrapped`, its own immediate transaction; saves a savepoint pair per write in a group.
+ */
+export function inGroupOr<A extends unknown[], R>(
+  db: Database.Database,
+  wrapped: Database.Transaction<(...args: A) => R>,
+  inside: (...args: A) => R,
+  ...args: A
+): R {
+  return db.inTransaction ? inside(...args) : wrapped.immediate(...args);
 }

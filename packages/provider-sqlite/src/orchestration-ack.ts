@@ -7,6 +7,7 @@ import {
 } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { invalidInput, invalidLockToken, lockExpired } from './errors.js';
+import { inGroupOr } from './group-commit.js';
 import type { EncodedEvent, HistoryStore, StoreContext } from './history-store.js';
 import type { InstanceRows } from './instance-rows.js';
 import type { KvStore } from './kv-store.js';
@@ -54,7 +55,13 @@ export class OrchestrationAcker {
   /** Validates everything, then commits in one immediate transaction; returns what changed. */
   ack(token: string, ack: OrchestrationAck): CommitEffects {
     const prepared = this.prepare(ack);
-    const { instance, readyInstances, delayed } = this.tx.immediate(token, prepared);
+    const { instance, readyInstances, delayed } = inGroupOr(
+      this.ctx.db,
+      this.tx,
+      (t, p) => this.commit(t, p),
+      token,
+      prepared,
+    );
     const targets = new Set([instance, ...prepared.messages.map((m) => m.instance)]);
     return {
       // A delayed message (a timer) changes every waiter's next wake-up time, so all of them recompute it.

@@ -10,6 +10,7 @@ import {
 } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { invalidInput } from './errors.js';
+import { inGroupOr } from './group-commit.js';
 import { type HistoryStore, newLockToken, type StoreContext } from './history-store.js';
 import type { InstanceRows } from './instance-rows.js';
 import type { KvStore } from './kv-store.js';
@@ -111,7 +112,7 @@ export class OrchestrationFetcher {
 
   /** Locks the oldest eligible instance's visible batch; null when there is no eligible work. */
   fetch(lockTimeoutMs: number, range: VersionRange | null): FetchedOrchestrationItem | null {
-    return this.tx.immediate(lockTimeoutMs, range);
+    return inGroupOr(this.ctx.db, this.tx, (l, r) => this.fetchInTransaction(l, r), lockTimeoutMs, range);
   }
 
   private fetchInTransaction(

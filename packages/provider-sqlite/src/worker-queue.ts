@@ -13,6 +13,7 @@ import {
 } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { checkPayloadSize, corruptRow, invalidInput, invalidLockToken, lockExpired } from './errors.js';
+import { inGroupOr } from './group-commit.js';
 import type { StoreContext } from './history-store.js';
 import { encodeMessage, type OrchestratorQueue } from './orchestrator-queue.js';
 import type { SessionStore } from './sessions.js';
@@ -217,7 +218,9 @@ export class WorkerQueue {
         );
       }
     }
-    return this.fetchTx.immediate(lockTimeoutMs, session, filter);
+    const inside = (l: number, s: SessionFetchConfig | null, f: TagFilter) =>
+      this.fetchInTransaction(l, s, f);
+    return inGroupOr(this.ctx.db, this.fetchTx, inside, lockTimeoutMs, session, filter);
   }
 
   private fetchInTransaction(
@@ -286,7 +289,7 @@ export class WorkerQueue {
       }
       encoded = encodeMessage('ackWorkItem', completion, this.ctx.maxPayloadBytes);
     }
-    this.ackTx.immediate(token, encoded);
+    inGroupOr(this.ctx.db, this.ackTx, (t, c) => this.ackInTransaction(t, c), token, encoded);
     return encoded?.instance ?? null;
   }
 

@@ -2,6 +2,8 @@ import { adminFunctionsSql } from './admin-functions.js';
 import { countedWakeFunctionsSql } from './counted-wake-functions.js';
 import { durabilityFunctionsSql } from './durability-functions.js';
 import { historyCacheFunctionsSql } from './history-cache-functions.js';
+import { leanOrchestrationFunctionsSql } from './lean-orchestration-functions.js';
+import { leanWorkerFunctionsSql } from './lean-worker-functions.js';
 import type { SchemaNames } from './naming.js';
 import { orchestrationFunctionsSql } from './orchestration-functions.js';
 import { tablesSql } from './tables.js';
@@ -44,6 +46,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description: 'fetches (leases only) commit asynchronously; the turn ack writes its instance row once',
     sql: durabilityFunctionsSql,
+  },
+  {
+    version: 5,
+    description:
+      'fewer statements per fetch and ack; worker notifications say whether their activities belong to sessions',
+    sql: (names) => [leanOrchestrationFunctionsSql(names), leanWorkerFunctionsSql(names)].join('\n'),
   },
 ];
 

@@ -21,7 +21,8 @@
  *   P:sessions            set of session ids
  *   P:insts / P:st:S      zset of instance rows by creation order; status sets of current executions
  *   P:cnt                 hash counters: execs events
- *   P:n                   pub/sub channel: "<flags>|<e> <e>..." (flags: o = orchestrator work, w = worker work)
+ *   P:n                   pub/sub channel: "<flags>|<e> <e>..." (flags: o = orchestrator work, w = worker work;
+ *                         a count after the letter = that many new fetchable items, none = unknown, wake all)
  */
 export const PRELUDE = `
 local P = ARGV[1]
@@ -34,11 +35,16 @@ local function IK(e, ...) return table.concat({P, 'i', e, ...}, ':') end
 local function fail(msg) error({err = 'DUROXIDE ' .. msg}) end
 local function newid() return string.format('%016d', redis.call('INCR', K('seq'))) end
 
-local NOTE_O, NOTE_W, NOTE_I = false, false, {}
+-- NOTE_O / NOTE_W: work of unknown count or time (delayed, released, session-bound) wakes every waiter;
+-- NOTE_OI (instances with messages fetchable now) and NOTE_WN (plain rows) wake one waiter per item.
+local NOTE_O, NOTE_W, NOTE_I, NOTE_OI, NOTE_WN = false, false, {}, {}, 0
 local function flush_notes()
   local ids = {}
   for e in pairs(NOTE_I) do ids[#ids + 1] = e end
-  local flags = (NOTE_O and 'o' or '') .. (NOTE_W and 'w' or '')
+  local on = 0
+  for _ in pairs(NOTE_OI) do on = on + 1 end
+  local flags = (NOTE_O and 'o' or (on > 0 and ('o' .. on) or ''))
+    .. (NOTE_W and 'w' or (NOTE_WN > 0 and ('w' .. NOTE_WN) or ''))
   if flags ~= '' or #ids > 0 then
     redis.call('PUBLISH', K('n'), flags .. '|' .. table.concat(ids, ' '))
   end
@@ -78,7 +84,7 @@ local function enqueue_orch(e, kind, visible, payload)
   local lu = tonumber(redis.call('HGET', IK(e, 'lk'), 'until') or '0')
   if lu > NOW and lu > score then score = lu end
   redis.call('ZADD', K('oq'), score, id)
-  NOTE_O = true
+  if score <= NOW then NOTE_OI[e] = true else NOTE_O = true end
   NOTE_I[e] = true
 end
 
@@ -94,8 +100,10 @@ end
 -- After a lock is released every message of the instance is fetchable at its own visible_at again.
 local function reset_scores(e)
   local all = redis.call('ZRANGE', IK(e, 'q'), 0, -1, 'WITHSCORES')
-  for i = 1, #all, 2 do redis.call('ZADD', K('oq'), all[i + 1], all[i]) end
-  if #all > 0 then NOTE_O = true end
+  for i = 1, #all, 2 do
+    redis.call('ZADD', K('oq'), all[i + 1], all[i])
+    if tonumber(all[i + 1]) <= NOW then NOTE_OI[e] = true else NOTE_O = true end
+  end
 end
 
 local function release_lock(e)
@@ -194,7 +202,8 @@ local function enqueue_work(e, x, aid, sid, tag, payload)
   redis.call('HSET', K('w', id), unpack(f))
   redis.call('ZADD', K('wq'), NOW, id)
   redis.call('SADD', IK(e, 'w'), id)
-  NOTE_W = true
+  -- A session row may be claimable only by its owner, whichever waiter that is: wake them all.
+  if sid ~= '' then NOTE_W = true else NOTE_WN = NOTE_WN + 1 end
 end
 
 local function delete_work_row(id)
