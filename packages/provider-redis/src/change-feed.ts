@@ -156,7 +156,8 @@ export class ChangeFeed {
     // the commit and must look again (one that has would find nothing either).
     const prefix = `${token.kind} `;
     for (const [id, n] of this.keyGenerations) {
-      if (id.startsWith(prefix) && !token.tried.has(id.slice(prefix.length))) this.keyGenerations.set(id, n + 1);
+      if (id.startsWith(prefix) && !token.tried.has(id.slice(prefix.length)))
+        this.keyGenerations.set(id, n + 1);
     }
   }
 
