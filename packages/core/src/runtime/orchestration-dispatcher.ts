@@ -237,7 +237,7 @@ async function poison(
     maxAttempts: o.maxAttempts,
   });
   const fallbackVersion =
-    prepared.requestedVersion ?? services.orchestrations.latestVersion(prepared.orchestrationName);
+    prepared.requestedVersion ?? services.orchestrations.defaultVersion(prepared.orchestrationName);
   const ack = buildPoisonAck(item, target, attemptCount, o.maxAttempts, Date.now(), fallbackVersion);
   if (await ackTurn(services, fetched, ack, null)) {
     services.metrics.bump('orchPoison');

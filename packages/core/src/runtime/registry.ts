@@ -33,9 +33,17 @@ function validateHandler(handler: unknown, label: string): void {
   }
 }
 
+/**
+ * How a start without an explicit version picks one: the latest registered version (the default), or one
+ * exact version, which pins new starts while newer versions are deployed but not yet enabled.
+ */
+export type VersionPolicy = 'latest' | { exact: string };
+
 /** Per-runtime orchestration handlers, keyed by name and semantic version. */
 export class OrchestrationRegistry {
   private readonly byName = new Map<string, Map<string, OrchestrationHandler>>();
+  /** Exact-version policies by name; names without one use the latest version. */
+  private readonly exact = new Map<string, string>();
 
   /** Adds `name@version`; throws on a bad name, a bad version or a duplicate. */
   register(name: string, version: string, handler: OrchestrationHandler): void {
@@ -56,18 +64,41 @@ export class OrchestrationRegistry {
     this.byName.set(name, versions);
   }
 
-  /** The exact version when `version` is given, else the latest; null when not registered. */
+  /**
+   * Sets how starts without a version resolve `name`; may change while running (the next start sees it).
+   * An exact version need not be registered here: such starts wait, unregistered, for a node that has it.
+   */
+  setPolicy(name: string, policy: VersionPolicy): void {
+    validateHandlerName(name, 'orchestration');
+    if (policy === 'latest') {
+      this.exact.delete(name);
+      return;
+    }
+    const version = typeof policy === 'object' && policy !== null ? policy.exact : undefined;
+    const parsed = typeof version === 'string' ? tryParseSemver(version) : null;
+    if (!parsed) {
+      throw new ConfigurationError(
+        `version policy for '${name}': expected 'latest' or { exact: 'major.minor.patch' }, got ${JSON.stringify(policy)}`,
+      );
+    }
+    this.exact.set(name, formatSemver(parsed));
+  }
+
+  /** The version a start without one resolves to: the exact policy's, else the latest; null when none. */
+  defaultVersion(name: string): string | null {
+    return this.exact.get(name) ?? this.latestVersion(name);
+  }
+
+  /** The exact version when `version` is given, else the policy's; null when not registered. */
   resolve(name: string, version: string | null): ResolvedOrchestration | null {
     const versions = this.byName.get(name);
     if (!versions) return null;
-    if (version !== null) {
-      const parsed = tryParseSemver(version);
-      const key = parsed ? formatSemver(parsed) : version;
-      const handler = versions.get(key);
-      return handler ? { version: key, handler } : null;
-    }
-    const latest = this.latestVersion(name);
-    return latest === null ? null : { version: latest, handler: versions.get(latest)! };
+    const wanted = version ?? this.defaultVersion(name);
+    if (wanted === null) return null;
+    const parsed = tryParseSemver(wanted);
+    const key = parsed ? formatSemver(parsed) : wanted;
+    const handler = versions.get(key);
+    return handler ? { version: key, handler } : null;
   }
 
   /** The highest registered version of `name`, or null. */

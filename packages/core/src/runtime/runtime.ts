@@ -19,7 +19,12 @@ import { OrchestrationIdentityCache } from './identity-cache.js';
 import { Lifecycle } from './lifecycle.js';
 import { type ResolvedRuntimeOptions, type RuntimeOptions, resolveRuntimeOptions } from './options.js';
 import { runOrchestrationSlot } from './orchestration-dispatcher.js';
-import { ActivityRegistry, DEFAULT_ORCHESTRATION_VERSION, OrchestrationRegistry } from './registry.js';
+import {
+  ActivityRegistry,
+  DEFAULT_ORCHESTRATION_VERSION,
+  OrchestrationRegistry,
+  type VersionPolicy,
+} from './registry.js';
 import { RunningActivities } from './running-activities.js';
 import type { RuntimeServices } from './services.js';
 import { SessionSlots, startSessionManager } from './sessions.js';
@@ -112,6 +117,16 @@ export class Runtime {
   registerOrchestrationVersioned(name: string, version: string, handler: OrchestrationHandler): this {
     this.assertNotStarted('registerOrchestrationVersioned');
     this.orchestrations.register(name, version, handler);
+    return this;
+  }
+
+  /**
+   * Sets how starts of `name` without an explicit version pick one (`'latest'` by default, or
+   * `{ exact: '1.2.0' }`); allowed before and after `start()`, it applies to the next start, sub-orchestration
+   * or continue-as-new that names no version. Running executions keep the version in their history.
+   */
+  setVersionPolicy(name: string, policy: VersionPolicy): this {
+    this.orchestrations.setPolicy(name, policy);
     return this;
   }
 

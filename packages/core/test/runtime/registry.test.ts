@@ -111,4 +111,30 @@ describe('version policy', () => {
     expect(executions[0]?.handler).toBe(v15);
     await rt.shutdown();
   });
+
+  it('an exact policy picks its version for new starts, and rejects what is not a policy', async () => {
+    const fake = fakeProvider();
+    const { engine, executions } = fakeEngine();
+    const rt = new Runtime(
+      fake.provider,
+      { ...quiet(), workerConcurrency: 0, orchestrationConcurrency: 1 },
+      engine,
+    );
+    rt.registerOrchestrationVersioned('Flow', '1.0.0', noop);
+    rt.registerOrchestrationVersioned('Flow', '2.0.0', noop);
+    rt.setVersionPolicy('Flow', { exact: '1.0.0' });
+    expect(() => rt.setVersionPolicy('Flow', { exact: 'v1' })).toThrow(
+      /version policy for 'Flow': expected 'latest' or \{ exact: 'major.minor.patch' \}/,
+    );
+    expect(() => rt.setVersionPolicy('Flow', 'newest' as never)).toThrow(ConfigurationError);
+    await rt.start();
+    fake.pushOrchestration({ item: orchestrationItem('i1'), lockToken: 't1', attemptCount: 1 });
+    await until(() => executions.length === 1);
+    expect(executions[0]?.version).toBe('1.0.0');
+    rt.setVersionPolicy('Flow', 'latest');
+    fake.pushOrchestration({ item: orchestrationItem('i2'), lockToken: 't2', attemptCount: 1 });
+    await until(() => executions.length === 2);
+    expect(executions[1]?.version).toBe('2.0.0');
+    await rt.shutdown();
+  });
 });

@@ -97,6 +97,27 @@ export function versioningScenarios(options: ResolvedScenarioOptions): void {
     expect(await s.completed(id)).toBe('from 1 to 1.5.0');
   });
 
+  test('[16] an exact version policy pins new starts, sub-orchestrations and continue-as-new', async (s) => {
+    const rt = await s.startRuntime((r) => {
+      registerGreeters(r);
+      r.setVersionPolicy('Greeter', { exact: '1.1.0' });
+      r.registerOrchestration('Caller', async (ctx) =>
+        ctx.scheduleSubOrchestration<string, string>('Greeter', 'c'),
+      );
+      r.registerOrchestrationVersioned('Looper', '1.0.0', async (ctx, n: number) =>
+        n === 0 ? ctx.continueAsNew(1) : `looped@${ctx.orchestrationVersion}`,
+      );
+      r.registerOrchestrationVersioned('Looper', '2.0.0', async (ctx) => `v2@${ctx.orchestrationVersion}`);
+      r.setVersionPolicy('Looper', { exact: '1.0.0' });
+    });
+    expect((await s.run(s.id('ver-exact'), 'Greeter', 'a')).output).toBe('a@1.1.0');
+    expect((await s.run(s.id('ver-exact-sub'), 'Caller')).output).toBe('c@1.1.0');
+    expect((await s.run(s.id('ver-exact-can'), 'Looper', 0)).output).toBe('looped@1.0.0');
+    // The policy can change while running; the next start takes the latest again.
+    rt.setVersionPolicy('Greeter', 'latest');
+    expect((await s.run(s.id('ver-exact-after'), 'Greeter', 'b')).output).toBe('b@2.0.0');
+  });
+
   test('[16] duplicate name@version registration is rejected', async (s) => {
     await expect(
       s.startRuntime((rt) => {
