@@ -52,6 +52,7 @@ export class InstanceRows {
          orchestration_name = excluded.orchestration_name,
          orchestration_version = excluded.orchestration_version,
          parent_instance_id = COALESCE(instances.parent_instance_id, excluded.parent_instance_id),
+         current_execution_id = MAX(instances.current_execution_id, excluded.current_execution_id),
          updated_at = excluded.updated_at`,
     );
     this.ensureExecutionStmt = db.prepare(
@@ -81,7 +82,10 @@ export class InstanceRows {
     this.getInstanceStmt = db.prepare('SELECT * FROM instances WHERE instance_id = ?');
   }
 
-  /** Creates the instance row if absent and records name/version; the parent id is write-once. */
+  /**
+   * Creates the instance row if absent and records name/version; the parent id is write-once. It also moves
+   * the current-execution pointer forward, so an ack that upserts needs no `bumpCurrentExecution`.
+   */
   upsertInstance(
     instance: string,
     name: string,

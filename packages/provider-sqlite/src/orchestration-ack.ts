@@ -124,10 +124,11 @@ export class OrchestrationAcker {
       const parent = metadata.parentInstanceId ?? null;
       const { orchestrationName: name, orchestrationVersion: version } = metadata;
       this.instances.upsertInstance(instance, name, version, executionId, parent, now);
+    } else {
+      this.instances.bumpCurrentExecution(instance, executionId, now);
     }
     this.instances.ensureExecution(instance, executionId, now);
     if (prepared.pinned) this.instances.setPinnedVersion(instance, executionId, prepared.pinned);
-    this.instances.bumpCurrentExecution(instance, executionId, now);
     this.history.insertEvents(OP, instance, executionId, prepared.events);
     if (metadata.status !== undefined) {
       this.instances.setStatus(instance, executionId, metadata.status, metadata.output ?? null, now);
