@@ -45,7 +45,6 @@ import type { ScriptName } from './lua/index.js';
 import { type RedisProviderOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import { RedisAdmin } from './redis-admin.js';
 import { type ScriptArg, ScriptRunner } from './script-runner.js';
-import { WriteBatcher } from './write-batch.js';
 
 /** The result of one non-blocking fetch attempt. */
 interface Attempt<T> {
@@ -75,8 +74,6 @@ export class RedisProvider implements Provider {
    * Per queue and filter: the feed generation at which a fetch last found nothing, and when the next
    * row becomes fetchable. While the generation is unchanged every new item went to a waiting fetch.
    */
-  /** Commands issued in one event-loop turn leave in one write. */
-  private readonly batcher: WriteBatcher;
   private readonly knownEmpty = new Map<string, { generation: number; nextAt: number | null }>();
 
   private constructor(
@@ -87,7 +84,6 @@ export class RedisProvider implements Provider {
     private readonly options: ResolvedRedisOptions,
   ) {
     this.admin = new RedisAdmin(this);
-    this.batcher = new WriteBatcher(client);
   }
 
   /** Connects (two connections: commands and pub/sub), loads the scripts and subscribes to notifications. */
@@ -124,7 +120,6 @@ export class RedisProvider implements Provider {
   async runScript(operation: string, name: ScriptName, args: ScriptArg[]): Promise<unknown> {
     if (this.closed) throw closedError(operation);
     try {
-      this.batcher.hold();
       return await this.scripts.run(name, [this.options.keyPrefix, this.now(), ...args]);
     } catch (err) {
       throw toProviderError(operation, err);
@@ -135,7 +130,6 @@ export class RedisProvider implements Provider {
   async command<T>(operation: string, call: (redis: Redis, prefix: string) => Promise<T>): Promise<T> {
     if (this.closed) throw closedError(operation);
     try {
-      this.batcher.hold();
       return await call(this.client, this.options.keyPrefix);
     } catch (err) {
       throw toProviderError(operation, err);

@@ -84,9 +84,10 @@ local function try_lock(e)
 end
 
 local seen = {}
-local offset = 0
+-- Small first page: the first candidate usually locks, and every id returned costs a Lua string.
+local offset, page = 0, 4
 while true do
-  local ids = redis.call('ZRANGEBYSCORE', K('oq'), '-inf', NOW, 'LIMIT', offset, 200)
+  local ids = redis.call('ZRANGEBYSCORE', K('oq'), '-inf', NOW, 'LIMIT', offset, page)
   if #ids == 0 then break end
   local restart = false
   for _, id in ipairs(ids) do
@@ -104,6 +105,7 @@ while true do
     end
   end
   if restart then offset = 0 else offset = offset + #ids end
+  page = math.min(page * 4, 256)
 end
 flush_notes()
 local nxt = redis.call('ZRANGEBYSCORE', K('oq'), '(' .. ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)

@@ -30,8 +30,18 @@ local NOW = tonumber(ARGV[2])
 local AI = 3
 local function arg() local v = ARGV[AI]; AI = AI + 1; return v end
 local function num() return tonumber(arg()) end
-local function K(...) return table.concat({P, ...}, ':') end
-local function IK(e, ...) return table.concat({P, 'i', e, ...}, ':') end
+-- Keys are built with one concatenation each, not table.concat over varargs: that allocated a table per
+-- key and cost as much as the Redis call that used the key.
+local function K(a, b, c)
+  if c then return P .. ':' .. a .. ':' .. b .. ':' .. c end
+  if b then return P .. ':' .. a .. ':' .. b end
+  return P .. ':' .. a
+end
+local function IK(e, a, b)
+  if b then return P .. ':i:' .. e .. ':' .. a .. ':' .. b end
+  if a then return P .. ':i:' .. e .. ':' .. a end
+  return P .. ':i:' .. e
+end
 local function fail(msg) error({err = 'DUROXIDE ' .. msg}) end
 local function newid() return string.format('%016d', redis.call('INCR', K('seq'))) end
 

@@ -26,9 +26,10 @@ local function tag_ok(tag)
 end
 
 local wake = nil
-local offset = 0
+-- Small first page: the first candidate usually matches, and every id returned costs a Lua string.
+local offset, page = 0, 4
 while true do
-  local ids = redis.call('ZRANGEBYSCORE', K('wq'), '-inf', NOW, 'LIMIT', offset, 200)
+  local ids = redis.call('ZRANGEBYSCORE', K('wq'), '-inf', NOW, 'LIMIT', offset, page)
   if #ids == 0 then break end
   for _, id in ipairs(ids) do
     local r = redis.call('HMGET', K('w', id), 'tag', 'sid')
@@ -63,6 +64,7 @@ while true do
     end
   end
   offset = offset + #ids
+  page = math.min(page * 4, 256)
 end
 local nxt = redis.call('ZRANGEBYSCORE', K('wq'), '(' .. ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
 local nv = nxt[2] and tonumber(nxt[2]) or nil
