@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'CANNOT_DELETE_SUB_ORCHESTRATION'
   | 'MANAGEMENT_NOT_AVAILABLE'
   | 'LIMIT_EXCEEDED'
-  | 'ORCHESTRATION_FAILED';
+  | 'ORCHESTRATION_FAILED'
+  | 'DECODE_FAILED';
 
 /** Base class of every error thrown by duroxide-ts packages; branch on `code`. */
 export class DurableError extends Error {

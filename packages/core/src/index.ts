@@ -3,10 +3,12 @@ export type {
   ActivityContext,
   ActivityDefinition,
   ActivityHandler,
+  Decoder,
   InputOf,
   OrchestrationDefinition,
   OrchestrationHandler,
   OutputOf,
+  PayloadDecoders,
 } from './definitions.js';
 export { defineActivity, defineOrchestration } from './definitions.js';
 export {

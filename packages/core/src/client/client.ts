@@ -1,4 +1,4 @@
-import type { OrchestrationDefinition, OutputOf } from '../definitions.js';
+import { decodeWith, type OrchestrationDefinition, type OutputOf } from '../definitions.js';
 import { DurableError, TimeoutError } from '../errors.js';
 import { encodePayload } from '../history/payload.js';
 import type { OrchestratorItem } from '../history/work-items.js';
@@ -142,7 +142,7 @@ export class Client extends ManagementClient {
       'timeoutMs',
       0,
     );
-    return this.waitUntil(
+    const terminal = await this.waitUntil(
       instanceId,
       timeoutMs,
       WAIT_SLICE_MS,
@@ -160,6 +160,10 @@ export class Client extends ManagementClient {
       },
       () => `waitForOrchestration: instance '${instanceId}' did not finish within ${timeoutMs} ms`,
     );
+    const decode = handle?.decoders?.output;
+    if (decode === undefined || terminal.status !== 'Completed') return terminal;
+    // A result that fails the handle's check rejects the wait (DECODE_FAILED); the stored output is untouched.
+    return { ...terminal, output: decodeWith(decode, terminal.output, `output of instance '${instanceId}'`) };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { decodeWith, type PayloadDecoders } from '../definitions.js';
 import { DurableError } from '../errors.js';
 import { encodePayload } from '../history/payload.js';
 import type { Action } from './actions.js';
@@ -45,6 +46,12 @@ function refName(ref: unknown, what: string): string {
     );
   }
   return name;
+}
+
+/** The typed handle's output check as a task transform (null for names and unchecked handles). */
+function outputDecoder(ref: unknown, what: string): ((value: unknown) => unknown) | null {
+  const decode = (ref as { decoders?: PayloadDecoders<unknown, unknown> } | null)?.decoders?.output;
+  return typeof decode === 'function' ? (value) => decodeWith(decode, value, what) : null;
 }
 
 function requireString(value: unknown, what: string): string {
@@ -106,13 +113,25 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     return task;
   }
 
-  private retrying(name: string, input: string, retry: RetryPolicy, sessionId?: string): DurableTaskImpl {
+  /** Each attempt checks its own result, so a result that fails the handle's decoder counts as a failed attempt. */
+  private retrying(
+    ref: unknown,
+    name: string,
+    input: string,
+    retry: RetryPolicy,
+    sessionId?: string,
+  ): DurableTaskImpl {
     const policy = normalizeRetryPolicy(retry);
     this.scope.assertLive('scheduleActivityWithRetry');
+    const decode = outputDecoder(ref, `result of activity '${name}'`);
     return runWithRetry(
       {
         scope: this.scope,
-        schedule: () => this.activity(name, input, sessionId, 'scheduleActivityWithRetry'),
+        schedule: () => {
+          const attempt = this.activity(name, input, sessionId, 'scheduleActivityWithRetry');
+          attempt.transform = decode;
+          return attempt;
+        },
         timer: (ms) => this.scheduleTimer(ms) as DurableTaskImpl,
         warn: (message) => this.traceWarn(message),
       },
@@ -132,7 +151,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       if (options.tag !== undefined) {
         throw new DurableError('INVALID_INPUT', 'scheduleActivity: tag cannot be combined with retry');
       }
-      const task = this.retrying(name, encoded, options.retry, options.sessionId);
+      const task = this.retrying(activity, name, encoded, options.retry, options.sessionId);
       return Object.assign(task, {
         withTag(): never {
           throw new DurableError('INVALID_INPUT', 'withTag is not available on retried activities');
@@ -140,6 +159,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
       }) as unknown as ActivityTask<any>;
     }
     const task = this.activity(name, encoded, options?.sessionId, 'scheduleActivity');
+    task.transform = outputDecoder(activity, `result of activity '${name}'`);
     // withTag returns the same (engine-settled) task, not a new promise.
     if (options?.tag !== undefined) void task.withTag(options.tag);
     return task;
@@ -147,18 +167,25 @@ export class OrchestrationContextImpl implements OrchestrationContext {
 
   scheduleActivityWithRetry<I, O>(activity: ActivityRef<I, O>, input: I, retry: RetryPolicy): DurableTask<O> {
     const name = refName(activity, 'scheduleActivityWithRetry');
-    return this.retrying(name, encodePayload(input, `input of activity '${name}'`), retry) as DurableTask<O>;
+    return this.retrying(
+      activity,
+      name,
+      encodePayload(input, `input of activity '${name}'`),
+      retry,
+    ) as DurableTask<O>;
   }
 
   scheduleActivityOnSession<I, O>(activity: ActivityRef<I, O>, input: I, sessionId: string): ActivityTask<O> {
     const name = refName(activity, 'scheduleActivityOnSession');
     const encoded = encodePayload(input, `input of activity '${name}'`);
-    return this.activity(
+    const task = this.activity(
       name,
       encoded,
       requireString(sessionId, 'sessionId'),
       'scheduleActivityOnSession',
-    ) as ActivityTask<O>;
+    );
+    task.transform = outputDecoder(activity, `result of activity '${name}'`);
+    return task as ActivityTask<O>;
   }
 
   scheduleActivityWithRetryOnSession<I, O>(
@@ -169,7 +196,13 @@ export class OrchestrationContextImpl implements OrchestrationContext {
   ): DurableTask<O> {
     const name = refName(activity, 'scheduleActivityWithRetryOnSession');
     const encoded = encodePayload(input, `input of activity '${name}'`);
-    return this.retrying(name, encoded, retry, requireString(sessionId, 'sessionId')) as DurableTask<O>;
+    return this.retrying(
+      activity,
+      name,
+      encoded,
+      retry,
+      requireString(sessionId, 'sessionId'),
+    ) as DurableTask<O>;
   }
 
   scheduleTimer(delayMs: number): DurableTask<null> {
@@ -209,6 +242,7 @@ export class OrchestrationContextImpl implements OrchestrationContext {
     const name = refName(ref, 'scheduleSubOrchestration');
     const encoded = encodePayload(input, `input of sub-orchestration '${name}'`);
     const task = new DurableTaskImpl(this.scope, 'subOrchestration');
+    task.transform = outputDecoder(ref, `result of sub-orchestration '${name}'`);
     const action: Extract<Action, { type: 'subOrchestration' }> = {
       type: 'subOrchestration',
       name,

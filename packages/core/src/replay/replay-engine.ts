@@ -353,11 +353,9 @@ export class ReplayEngine {
     const task = this.bound.get(source);
     if (task === undefined) return NEXT;
     switch (event.kind) {
-      case 'ActivityCompleted': {
-        const value = decodePayload(event.result);
-        this.deliver(task, true, task.transform ? task.transform(value) : value, index);
+      case 'ActivityCompleted':
+        this.deliverResult(task, decodePayload(event.result), index);
         break;
-      }
       case 'ActivityFailed':
         this.deliver(
           task,
@@ -370,7 +368,7 @@ export class ReplayEngine {
         this.deliver(task, true, null, index);
         break;
       case 'SubOrchestrationCompleted':
-        this.deliver(task, true, decodePayload(event.result), index);
+        this.deliverResult(task, decodePayload(event.result), index);
         break;
       case 'SubOrchestrationFailed':
         this.deliver(
@@ -401,6 +399,22 @@ export class ReplayEngine {
     if (task === undefined) return SKIPPED;
     this.deliver(task, true, decodePayload(data), index);
     return NEXT;
+  }
+
+  /** Delivers a completion through the task's transform; a transform that throws (a typed handle's decoder) fails the task. */
+  private deliverResult(task: DurableTaskImpl, value: unknown, index: number): void {
+    if (task.transform === null) {
+      this.deliver(task, true, value, index);
+      return;
+    }
+    let transformed: unknown;
+    try {
+      transformed = task.transform(value);
+    } catch (error) {
+      this.deliver(task, false, error, index);
+      return;
+    }
+    this.deliver(task, true, transformed, index);
   }
 
   private deliver(task: DurableTaskImpl, ok: boolean, value: unknown, index: number): void {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '../client/client.js';
-import type {
-  ActivityDefinition,
-  ActivityHandler,
-  OrchestrationDefinition,
-  OrchestrationHandler,
+import {
+  type ActivityDefinition,
+  type ActivityHandler,
+  decodeWith,
+  type OrchestrationDefinition,
+  type OrchestrationHandler,
 } from '../definitions.js';
 import { ConfigurationError } from '../errors.js';
 import { type GaugePoller, startGaugePoller } from '../observability/gauge-poller.js';
@@ -14,6 +15,7 @@ import { type MetricsSnapshot, RuntimeMetrics } from '../observability/metrics.j
 import { OtelMetricsSink, resolveMeter } from '../observability/otel-metrics.js';
 import { RuntimeTracing } from '../observability/tracing.js';
 import type { Provider } from '../provider/provider-contract.js';
+import type { OrchestrationContext } from '../replay/context-api.js';
 import type { TurnEngine } from '../replay/turn-types.js';
 import { OrchestrationIdentityCache } from './identity-cache.js';
 import { Lifecycle } from './lifecycle.js';
@@ -87,7 +89,14 @@ export class Runtime {
   registerActivity(nameOrDefinition: string | ActivityDefinition, handler?: ActivityHandler): this {
     this.assertNotStarted('registerActivity');
     if (typeof nameOrDefinition === 'object' && nameOrDefinition !== null) {
-      this.activities.register(nameOrDefinition.name, nameOrDefinition.handler);
+      const def = nameOrDefinition;
+      const decode = def.decoders?.input;
+      const what = `input of activity '${def.name}'`;
+      const run = def.handler;
+      this.activities.register(
+        def.name,
+        decode && typeof run === 'function' ? (ctx, input) => run(ctx, decodeWith(decode, input, what)) : run,
+      );
     } else {
       this.activities.register(nameOrDefinition, handler as ActivityHandler);
     }
@@ -102,7 +111,15 @@ export class Runtime {
     this.assertNotStarted('registerOrchestration');
     if (typeof nameOrDefinition === 'object' && nameOrDefinition !== null) {
       const def = nameOrDefinition;
-      this.orchestrations.register(def.name, def.version ?? DEFAULT_ORCHESTRATION_VERSION, def.handler);
+      const decode = def.decoders?.input;
+      const what = `input of orchestration '${def.name}'`;
+      const run = def.handler as (ctx: OrchestrationContext, input: unknown) => unknown;
+      // The engine inspects the returned value (promise or generator), so the wrapper keeps either shape.
+      const handler =
+        decode && typeof run === 'function'
+          ? (((ctx, input) => run(ctx, decodeWith(decode, input, what))) as OrchestrationHandler)
+          : def.handler;
+      this.orchestrations.register(def.name, def.version ?? DEFAULT_ORCHESTRATION_VERSION, handler);
     } else {
       this.orchestrations.register(
         nameOrDefinition,

@@ -66,6 +66,24 @@ describe('Runtime registries', () => {
   });
 });
 
+describe('typed handle decoders', () => {
+  it('rejects a decoder that is not a function, naming the handle and the payload', () => {
+    expect(() => defineActivity('A', noop, { output: 'number' as never })).toThrow(
+      "activity 'A': the output decoder must be a function, got string",
+    );
+    expect(() => defineOrchestration('O', noop, { input: 1 as never })).toThrow(ConfigurationError);
+  });
+
+  it('keeps handles without decoders unchanged and records declared ones', () => {
+    expect(defineActivity('A', noop)).not.toHaveProperty('decoders');
+    const parse = (v: unknown) => Number(v);
+    expect(defineOrchestration('O', noop, { version: '2.0.0', output: parse })).toMatchObject({
+      version: '2.0.0',
+      decoders: { output: parse },
+    });
+  });
+});
+
 describe('version policy', () => {
   it('runs the latest registered version (by semver, not registration order) for new starts', async () => {
     const fake = fakeProvider();

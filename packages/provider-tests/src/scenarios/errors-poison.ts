@@ -1,4 +1,4 @@
-import type { OrchestrationContext } from '@duroxide/core';
+import { defineActivity, defineOrchestration, type OrchestrationContext } from '@duroxide/core';
 import { expect } from 'vitest';
 import { Counter, scenarioIt, waitUntil } from './harness.js';
 import type { ResolvedScenarioOptions } from './options.js';
@@ -99,6 +99,61 @@ export function errorPoisonScenarios(options: ResolvedScenarioOptions): void {
     expect(error).toMatch(/^poison: activity NoSuchActivity/);
     const status = await s.client.getStatus(id);
     expect(status.failureDetails).toMatchObject({ category: 'poison', maxAttempts: MAX_ATTEMPTS });
+  });
+
+  test('[51] typed decode errors: a typed handle rejects payloads that fail its decoders', async (s) => {
+    const asNumber = (v: unknown): number => {
+      if (typeof v !== 'number') throw new Error(`expected a number, got ${JSON.stringify(v)}`);
+      return v;
+    };
+    // Handles whose declared result no longer matches what the deployed code returns (the decoders catch it).
+    const countWords = async (_ctx: unknown, text: string) => `${text.length} words`;
+    const count = defineActivity<string, number>('CountWords', countWords as never, { output: asNumber });
+    const double = defineActivity('Double', async (_ctx, n: number) => n * 2, { input: asNumber });
+    const childText = async () => 'not a number';
+    const child = defineOrchestration<null, number>('ChildText', childText as never, { output: asNumber });
+    const typedInput = defineOrchestration('TypedInput', async (_ctx, n: number) => n + 1, {
+      input: asNumber,
+      output: asNumber,
+    });
+    const caller = defineOrchestration('DecodeCaller', async (ctx) => {
+      const seen: string[] = [];
+      for (const call of [
+        () => ctx.scheduleActivity(count, 'a b'),
+        () => ctx.scheduleActivity(double, 'two' as unknown as number),
+        () => ctx.scheduleSubOrchestration(child),
+      ]) {
+        try {
+          seen.push(`ok ${await call()}`);
+        } catch (err) {
+          seen.push(`${(err as { code?: string }).code}: ${(err as Error).message}`);
+        }
+      }
+      return seen;
+    });
+    await s.startRuntime((rt) => rt.register(count, double, child, typedInput, caller));
+    const seen = (await s.run(s.id('decode'), 'DecodeCaller')).output as string[];
+    expect(seen[0]).toBe(
+      `DECODE_FAILED: result of activity 'CountWords' failed to decode: expected a number, got "3 words"`,
+    );
+    expect(seen[1]).toMatch(
+      /^ACTIVITY_FAILED: .*input of activity 'Double' failed to decode: expected a number/,
+    );
+    expect(seen[2]).toMatch(/^DECODE_FAILED: result of sub-orchestration 'ChildText' failed to decode/);
+    // An orchestration's own input check fails it; the client's typed wait checks the output.
+    const bad = s.id('decode-input');
+    await s.client.startOrchestration(bad, typedInput, 'x' as unknown as number);
+    expect(await s.failed(bad)).toMatch(/input of orchestration 'TypedInput' failed to decode/);
+    const good = s.id('decode-output');
+    await s.client.startOrchestration(good, typedInput, 1);
+    expect((await s.client.waitForOrchestration(good, typedInput, 10_000)).output).toBe(2);
+    const text = s.id('decode-client');
+    await s.client.startOrchestration(text, child, null);
+    await expect(s.client.waitForOrchestration(text, child, 10_000)).rejects.toMatchObject({
+      code: 'DECODE_FAILED',
+      message: `output of instance '${text}' failed to decode: expected a number, got "not a number"`,
+    });
+    expect(await s.completed(text)).toBe('not a number');
   });
 
   test('[52] an orchestration that throws a non-Error fails as panicked', async (s) => {
