@@ -154,6 +154,43 @@ describe('packages/core/README.md', () => {
     expect(result.status === 'Completed' && result.output.length).toBe(11);
   });
 
+  it('Typed handles: decoders check payloads at run time', async () => {
+    const asNumbers = (v: unknown): number[] => {
+      if (!Array.isArray(v) || !v.every((n) => typeof n === 'number')) throw new Error('expected numbers');
+      return v;
+    };
+    const total = defineActivity('Total', async (_ctx, items: number[]) => items.reduce((a, b) => a + b, 0), {
+      input: asNumbers,
+    });
+    const sum = defineOrchestration('Sum', async (ctx, items: number[]) => {
+      try {
+        return await ctx.scheduleActivity(total, items);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    const { client } = await app((runtime) => runtime.register(total, sum));
+    await client.startOrchestration('sum-ok', sum, [1, 2, 3]);
+    expect((await client.waitForOrchestration('sum-ok', sum, 5_000)).output).toBe(6);
+    await client.startOrchestration('sum-bad', sum, ['1'] as unknown as number[]);
+    expect((await client.waitForOrchestration('sum-bad', sum, 5_000)).output).toMatch(
+      /input of activity 'Total' failed to decode: expected numbers/,
+    );
+  });
+
+  it('Versioning: an exact policy pins new starts until switched back', async () => {
+    const { runtime, client } = await app((rt) => {
+      rt.registerOrchestration('Billing', async (ctx) => ctx.orchestrationVersion);
+      rt.registerOrchestrationVersioned('Billing', '2.0.0', async (ctx) => ctx.orchestrationVersion);
+      rt.setVersionPolicy('Billing', { exact: '1.0.0' });
+    });
+    await client.startOrchestration('policy-1', 'Billing');
+    expect((await client.waitForOrchestration('policy-1', 5_000)).output).toBe('1.0.0');
+    runtime.setVersionPolicy('Billing', 'latest');
+    await client.startOrchestration('policy-2', 'Billing');
+    expect((await client.waitForOrchestration('policy-2', 5_000)).output).toBe('2.0.0');
+  });
+
   it('Generator orchestrations', async () => {
     const { client } = await app((runtime) => {
       runtime.registerActivity('Greet', async (_ctx, name: string) => `Hello, ${name}!`);
