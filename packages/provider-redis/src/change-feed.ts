@@ -9,6 +9,15 @@ export interface WakeToken {
   readonly kind: QueueKind;
   /** Filter keys whose waiters already tried this wake and found nothing. */
   readonly tried: Set<string>;
+  /** Arrival order (the feed's sequence when the notification came). */
+  readonly seq: number;
+}
+
+/** A fetch attempt in flight (see `beginFetch`). */
+export interface InFlightFetch {
+  readonly kind: QueueKind;
+  /** The feed's sequence when the attempt started: later wakes may have been missed by it. */
+  readonly seq: number;
 }
 
 interface Waiter {
@@ -31,6 +40,10 @@ export class ChangeFeed {
   private readonly generations: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
   /** Per filter key (`kind key`): bumped when a wake died untried by that key. */
   private readonly keyGenerations = new Map<string, number>();
+  private seq = 0;
+  /** Wakes no waiter took, kept for the fetches that were in flight when they came (one retry each). */
+  private unclaimed: Record<QueueKind, WakeToken[]> = { orchestrator: [], worker: [] };
+  private readonly inFlight = new Set<InFlightFetch>();
   private readonly waiters = new Set<Waiter>();
   private unsubscribeClock: (() => void) | null = null;
   private closed = false;
@@ -65,6 +78,38 @@ export class ChangeFeed {
       this.keyGenerations.set(id, own);
     }
     return this.generations[kind] + own;
+  }
+
+  /** A counter that changes when every waiter of `kind` was woken (work of unknown count or time). */
+  broadcasts(kind: QueueKind): number {
+    return this.generations[kind];
+  }
+
+  /** Registers a fetch attempt about to run, so a wake nobody waits for can be handed to it afterwards. */
+  beginFetch(kind: QueueKind): InFlightFetch {
+    const fetch = { kind, seq: this.seq };
+    this.inFlight.add(fetch);
+    return fetch;
+  }
+
+  /**
+   * Ends an attempt. `emptyKey` (the filter key of an attempt that found nothing, else null) claims one
+   * wake that came while it ran and that no waiter took: the attempt may have run before that commit,
+   * so it must look once more (with the claimed token). Other attempts in flight do not retry for it.
+   */
+  endFetch(fetch: InFlightFetch, emptyKey: string | null): WakeToken | null {
+    this.inFlight.delete(fetch);
+    const list = this.unclaimed[fetch.kind];
+    let claimed: WakeToken | null = null;
+    if (emptyKey !== null) {
+      const at = list.findIndex((t) => t.seq > fetch.seq && !t.tried.has(emptyKey));
+      if (at >= 0) claimed = list.splice(at, 1)[0] ?? null;
+    }
+    // A wake older than every attempt still in flight was seen by all of them: forget it.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const f of this.inFlight) if (f.kind === fetch.kind && f.seq < oldest) oldest = f.seq;
+    if (list.length > 0) this.unclaimed[fetch.kind] = list.filter((t) => t.seq > oldest);
+    return claimed;
   }
 
   /**
@@ -141,7 +186,10 @@ export class ChangeFeed {
       this.generations[kind] += 1;
       for (const waiter of [...this.waiters]) if (waiter.kind === kind) waiter.wake(null);
     } else {
-      for (let i = 0; i < count; i++) this.handOff({ kind, tried: new Set() });
+      for (let i = 0; i < count; i++) {
+        this.seq += 1;
+        this.handOff({ kind, tried: new Set(), seq: this.seq });
+      }
     }
   }
 
@@ -153,12 +201,18 @@ export class ChangeFeed {
       return;
     }
     // Nobody is left to try it: a fetch in flight with a filter that has not tried it may have run before
-    // the commit and must look again (one that has would find nothing either).
+    // the commit (one of them looks again), and a filter's "known empty" no longer holds.
+    if (this.hasInFlight(token.kind)) this.unclaimed[token.kind].push(token);
     const prefix = `${token.kind} `;
     for (const [id, n] of this.keyGenerations) {
       if (id.startsWith(prefix) && !token.tried.has(id.slice(prefix.length)))
         this.keyGenerations.set(id, n + 1);
     }
+  }
+
+  private hasInFlight(kind: QueueKind): boolean {
+    for (const f of this.inFlight) if (f.kind === kind) return true;
+    return false;
   }
 
   private wakeAll(): void {

@@ -51,6 +51,8 @@ interface Attempt<T> {
   value: T | null;
   /** When (clock ms) the next queued row becomes fetchable, if known. */
   nextAt: number | null;
+  /** A hit that left nothing else fetchable for this filter (`nextAt` then applies as for a miss). */
+  drained?: boolean;
 }
 
 /**
@@ -327,7 +329,13 @@ export class RedisProvider implements Provider {
         const item = decodeWorkItem(String(reply[2]), `worker row ${String(reply[1])}`);
         if (item.kind !== 'ActivityExecute')
           throw new Error(`worker row holds a ${item.kind}, not an ActivityExecute`);
-        return { value: { item, lockToken: token, attemptCount: Number(reply[3]) }, nextAt: null };
+        // reply[4]: false = more rows may be fetchable now; -1 = none later either; else the next time.
+        const next = reply[4] === false || reply[4] == null ? null : Number(reply[4]);
+        return {
+          value: { item, lockToken: token, attemptCount: Number(reply[3]) },
+          nextAt: next === null || next < 0 ? null : next,
+          drained: next !== null,
+        };
       } catch (err) {
         await this.abandonWorkItem(token).catch(() => {});
         throw toProviderError(op, err);
@@ -464,24 +472,40 @@ export class RedisProvider implements Provider {
         if (this.closed) throw closedError(op);
         if (signal?.aborted) return null;
         const generation = this.feed.generation(kind, key);
+        const broadcasts = this.feed.broadcasts(kind);
         const known = first && pollTimeoutMs > 0 ? this.knownEmpty.get(emptyKey) : undefined;
         // The queue was empty for this filter and every item since went to a waiter: wait without a round trip.
         const skip =
           known !== undefined &&
           known.generation === generation &&
           (known.nextAt === null || known.nextAt > this.now());
-        const { value, nextAt } = skip ? { value: null, nextAt: known.nextAt } : await attempt();
+        let value: T | null = null;
+        let nextAt = known?.nextAt ?? null;
+        let drained = false;
+        let claimed: WakeToken | null = null;
+        if (!skip) {
+          const fetch = this.feed.beginFetch(kind);
+          let looked = false;
+          try {
+            ({ value, nextAt, drained = false } = await attempt());
+            looked = true;
+          } finally {
+            claimed = this.feed.endFetch(fetch, looked && value === null ? key : null);
+          }
+        }
         if (value !== null) {
           token = null;
-          this.knownEmpty.delete(emptyKey);
+          if (drained) this.knownEmpty.set(emptyKey, { generation, nextAt });
+          else this.knownEmpty.delete(emptyKey);
           return value;
         }
         if (!skip) this.knownEmpty.set(emptyKey, { generation, nextAt });
         if (token !== null) this.feed.passOn(token, key);
-        token = null;
+        // A wake that came while this attempt ran and that no waiter took: look once more for it.
+        token = claimed;
         const remaining = deadline - performance.now();
         if (remaining <= 0) return null;
-        if (this.feed.generation(kind, key) !== generation) continue;
+        if (token !== null || this.feed.broadcasts(kind) !== broadcasts) continue;
         let wait = Math.min(remaining, this.options.recheckIntervalMs);
         if (nextAt !== null && !manual) wait = Math.min(wait, Math.max(1, nextAt - this.now() + 1));
         token = await this.feed.waitForWork(kind, key, wait, signal);

@@ -160,6 +160,40 @@ describe('RedisProvider: parked fetches and known-empty queues', () => {
     if (got) await waiter.ackWorkItem(got.lockToken, null);
   });
 
+  it('a hit that leaves rows behind does not mark the queue empty: rows enqueued unseen are all fetched', async () => {
+    const keyPrefix = uniquePrefix('wakeone-backlog');
+    const early = await RedisProvider.connect(url(), { keyPrefix });
+    // Enqueued before the fetching provider subscribed: it gets no notification for any of these.
+    for (let i = 0; i < 6; i++) await early.enqueueForWorker(activityItem(`backlog-${i}`, 1));
+    const late = await RedisProvider.connect(url(), { keyPrefix, recheckIntervalMs: 30_000 });
+    try {
+      const start = performance.now();
+      const got: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const item = await late.fetchWorkItem(30_000, 5_000, null, 'any');
+        if (item) got.push(item.item.instance);
+      }
+      expect(got.sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `backlog-${i}`));
+      // No fetch waited for a notification or the recheck interval.
+      expect(performance.now() - start).toBeLessThan(1_000);
+      // The last hit drained the queue: the next fetch waits without a round trip and still wakes for new work.
+      const calls = { n: 0 };
+      const run = late.runScript.bind(late);
+      late.runScript = (op, name, args) => {
+        if (name === 'fetchWork') calls.n += 1;
+        return run(op, name, args);
+      };
+      const pending = late.fetchWorkItem(30_000, 5_000, null, 'any');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls.n).toBe(0);
+      await early.enqueueForWorker(activityItem('backlog-late', 1));
+      expect((await pending)?.item.instance).toBe('backlog-late');
+    } finally {
+      await late.close();
+      await early.close();
+    }
+  });
+
   it('commands issued in one turn keep their own outcomes: a failing ack does not fail its neighbours', async () => {
     await writer.enqueueForWorker(activityItem('wake-one-iso', 1));
     const item = await waiter.fetchWorkItem(30_000, 1_000, null, 'any');

@@ -11,7 +11,8 @@ return 1
 
 /**
  * ARGV: lockMs, token, mode ('any'|'default'|'tags'|'defaultAnd'), nTags, tags..., hasSession ('1'|'0'),
- * ownerId, sessionLockMs. Returns {1, rowId, payload, attempt} or {0, nextFetchableAt}.
+ * ownerId, sessionLockMs. Returns {1, rowId, payload, attempt, nextFetchableAt} or {0, nextFetchableAt};
+ * after a hit, nextFetchableAt is false when other rows may be fetchable now (the scan did not end).
  */
 export const FETCH_WORK = `
 local LOCK = num(); local TOKEN = arg(); local MODE = arg()
@@ -25,13 +26,21 @@ local function tag_ok(tag)
   return (MODE == 'tags' or MODE == 'defaultAnd') and TAGS[tag] == true
 end
 
+-- When a row next becomes fetchable (visibility, lock expiry or a session lease ending), or -1 if never.
+local function next_at(wake)
+  local nxt = redis.call('ZRANGEBYSCORE', K('wq'), '(' .. ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  local nv = nxt[2] and tonumber(nxt[2]) or nil
+  if wake and (not nv or wake < nv) then nv = wake end
+  return nv or -1
+end
+
 local wake = nil
 -- Small first page: the first candidate usually matches, and every id returned costs a Lua string.
 local offset, page = 0, 4
 while true do
   local ids = redis.call('ZRANGEBYSCORE', K('wq'), '-inf', NOW, 'LIMIT', offset, page)
   if #ids == 0 then break end
-  for _, id in ipairs(ids) do
+  for i, id in ipairs(ids) do
     local r = redis.call('HMGET', K('w', id), 'tag', 'sid')
     local ok = tag_ok(r[1] or nil)
     local sid = r[2]
@@ -48,6 +57,7 @@ while true do
       end
     end
     if ok then
+      local rest = i < #ids or #ids == page
       if sid then
         redis.call('HSET', K('s', sid), 'owner', OWNER, 'until', NOW + SLOCK, 'last', NOW)
         redis.call('SADD', K('sessions'), sid)
@@ -60,16 +70,14 @@ while true do
       local att = redis.call('HINCRBY', wk, 'att', 1)
       redis.call('ZADD', K('wq'), lu, id)
       redis.call('HSET', K('wtk'), TOKEN, id)
-      return {1, id, redis.call('HGET', wk, 'd'), att}
+      return {1, id, redis.call('HGET', wk, 'd'), att, (not rest) and next_at(wake) or false}
     end
   end
   offset = offset + #ids
   page = math.min(page * 4, 256)
 end
-local nxt = redis.call('ZRANGEBYSCORE', K('wq'), '(' .. ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
-local nv = nxt[2] and tonumber(nxt[2]) or nil
-if wake and (not nv or wake < nv) then nv = wake end
-return {0, nv or false}
+local nv = next_at(wake)
+return {0, nv >= 0 and nv or false}
 `;
 
 /** ARGV: token, hasCompletion ('1'|'0'), targetE, kind, payload. */
