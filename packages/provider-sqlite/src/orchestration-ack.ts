@@ -147,8 +147,7 @@ export class OrchestrationAcker {
       if (this.queue.insert(message, now, null) > now) delayed = true;
       else ready.add(message.instance);
     }
-    this.queue.deleteBatch(token);
-    this.queue.releaseLock(token);
+    this.queue.completeHeld(lock);
     // Messages that arrived during the turn become fetchable with the released lock.
     if (this.queue.hasVisible(instance, now)) ready.add(instance);
     else ready.delete(instance);

@@ -24,6 +24,10 @@ export interface MessageRow {
 export interface LockRow {
   instance_id: string;
   locked_until: number;
+  /** The largest message id of the locked batch. */
+  batch_max_id: number;
+  /** When the lock was taken: the batch is the messages visible then. */
+  locked_at: number;
 }
 
 /** Validates and serializes an orchestrator message; ActivityExecute and oversized items are rejected. */
@@ -66,7 +70,8 @@ export class OrchestratorQueue {
   private readonly renewStmt: Database.Statement<[number, string, number]>;
   private readonly delayStmt: Database.Statement<[number, string, number]>;
   private readonly uncountStmt: Database.Statement<[string]>;
-  private readonly deleteBatchStmt: Database.Statement<[string]>;
+  private readonly deleteHeldBatchStmt: Database.Statement<[string, number, number]>;
+  private readonly deleteHeldLockStmt: Database.Statement<[string]>;
   private readonly nextWakeStmt: Database.Statement<[{ now: number }], { t: number | null }>;
   private readonly abandonTx: Database.Transaction<
     (token: string, delayMs: number, ignore: boolean) => string
@@ -100,7 +105,7 @@ export class OrchestratorQueue {
        WHERE instance_locks.locked_until <= excluded.locked_at`,
     );
     this.lockByTokenStmt = db.prepare(
-      'SELECT instance_id, locked_until FROM instance_locks WHERE lock_token = ?',
+      'SELECT instance_id, locked_until, batch_max_id, locked_at FROM instance_locks WHERE lock_token = ?',
     );
     this.deleteLockStmt = db.prepare('DELETE FROM instance_locks WHERE lock_token = ?');
     this.renewStmt = db.prepare(
@@ -112,7 +117,11 @@ export class OrchestratorQueue {
     this.uncountStmt = db.prepare(
       `UPDATE orchestrator_queue SET attempt_count = MAX(0, attempt_count - 1) WHERE ${BATCH_OF_TOKEN}`,
     );
-    this.deleteBatchStmt = db.prepare(`DELETE FROM orchestrator_queue WHERE ${BATCH_OF_TOKEN}`);
+    // With the lock row already read (an ack), both deletes go by key instead of by token.
+    this.deleteHeldBatchStmt = db.prepare(
+      'DELETE FROM orchestrator_queue WHERE instance_id = ? AND id <= ? AND visible_at <= ?',
+    );
+    this.deleteHeldLockStmt = db.prepare('DELETE FROM instance_locks WHERE instance_id = ?');
     this.nextWakeStmt = db.prepare(
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(visible_at) AS t FROM orchestrator_queue WHERE visible_at > @now
@@ -194,14 +203,10 @@ export class OrchestratorQueue {
     return this.lockByTokenStmt.get(token);
   }
 
-  /** Releases the lock held with this token. */
-  releaseLock(token: string): void {
-    this.deleteLockStmt.run(token);
-  }
-
-  /** Deletes the batch bound by this token's lock (the messages the turn consumed); before `releaseLock`. */
-  deleteBatch(token: string): void {
-    this.deleteBatchStmt.run(token);
+  /** Ends a held lock read by `lockByToken` in this transaction: deletes its batch, then the lock row. */
+  completeHeld(lock: LockRow): void {
+    this.deleteHeldBatchStmt.run(lock.instance_id, lock.batch_max_id, lock.locked_at);
+    this.deleteHeldLockStmt.run(lock.instance_id);
   }
 
   /** The earliest time after `since` at which a message becomes visible or a lock on queued work expires. */
