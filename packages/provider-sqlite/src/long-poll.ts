@@ -56,6 +56,7 @@ export class LongPoller {
     // Read the version before the first attempt so a commit landing in between is never missed.
     let seenVersion = pollTimeoutMs > 0 ? (dataVersion?.() ?? 0) : 0;
     let attemptedAt = clock.now();
+    let missed = channel.missedWakes;
     const first = await attempt();
     if (first !== null || pollTimeoutMs <= 0) return first;
     const deadline = performance.now() + pollTimeoutMs;
@@ -63,6 +64,14 @@ export class LongPoller {
     for (;;) {
       const remaining = deadline - performance.now();
       if (remaining <= 0 || this.host.isClosed() || signal?.aborted) return null;
+      if (channel.missedWakes !== missed) {
+        // Work was signalled while the empty attempt was in flight, before this fetch could listen.
+        attemptedAt = clock.now();
+        missed = channel.missedWakes;
+        const retried = await attempt();
+        if (retried !== null) return retried;
+        continue;
+      }
       // A manual clock only moves through advance(), which signals; computed wake-ups are for real clocks.
       const wake = manual ? null : nextWake(attemptedAt);
       const wakeDelay = wake === null ? Number.POSITIVE_INFINITY : Math.max(0, wake - clock.now()) + 1;
@@ -86,6 +95,7 @@ export class LongPoller {
         seenVersion = version;
       }
       attemptedAt = clock.now();
+      missed = channel.missedWakes;
       let result: T | null;
       try {
         result = await attempt();

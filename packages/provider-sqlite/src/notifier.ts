@@ -66,6 +66,16 @@ interface WaitingEntry {
  */
 export class WorkChannel {
   private readonly waiting = new Set<WaitingEntry>();
+  private unclaimed = 0;
+
+  /**
+   * Counts wakes that found no waiter to take them. A fetch's attempt runs in a group commit after it was
+   * submitted, so a wake can land between its empty attempt and its subscription; a changed count tells
+   * the fetch to try again instead of sleeping through that wake (claimed wakes reached someone already).
+   */
+  get missedWakes(): number {
+    return this.unclaimed;
+  }
 
   /** Registers a waiter until the returned function is called; `wake` gets the token, or null for a broadcast. */
   wait(waiter: WorkWaiter, wake: (token: WakeToken | null) => void): () => void {
@@ -78,6 +88,7 @@ export class WorkChannel {
 
   /** Wakes every waiter (work of unknown shape or time appeared, e.g. a delayed message or a released lock). */
   broadcast(): void {
+    if (this.waiting.size === 0) this.unclaimed++;
     for (const entry of [...this.waiting]) entry.wake(null);
   }
 
@@ -85,7 +96,13 @@ export class WorkChannel {
   notify(hints: readonly WorkHint[]): void {
     for (const hint of hints) {
       if (hint?.session === true) {
-        for (const entry of [...this.waiting]) if (entry.waiter.accepts(hint)) entry.wake(null);
+        let woken = 0;
+        for (const entry of [...this.waiting]) {
+          if (!entry.waiter.accepts(hint)) continue;
+          entry.wake(null);
+          woken++;
+        }
+        if (woken === 0) this.unclaimed++;
       } else {
         this.handOff({ hint, tried: new Set() });
       }
@@ -115,6 +132,7 @@ export class WorkChannel {
       entry.wake(token);
       return;
     }
+    this.unclaimed++;
   }
 }
 

@@ -1,7 +1,15 @@
-import type { ActivityExecuteItem, OrchestrationAck } from '@duroxide/core';
+import { type ActivityExecuteItem, type OrchestrationAck, systemClock } from '@duroxide/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteProvider, sqliteTestHooks } from '../src/index.js';
-import { type WakeToken, WorkChannel, type WorkHint, type WorkWaiter } from '../src/notifier.js';
+import { LongPoller } from '../src/long-poll.js';
+import {
+  CommitNotifier,
+  Signal,
+  type WakeToken,
+  WorkChannel,
+  type WorkHint,
+  type WorkWaiter,
+} from '../src/notifier.js';
 import { since, start } from './helpers.js';
 
 const any: WorkWaiter = { key: 'any', accepts: () => true };
@@ -14,6 +22,34 @@ function waitOn(channel: WorkChannel, waiter: WorkWaiter, woken: (WakeToken | nu
   });
   return off;
 }
+
+describe('LongPoller', () => {
+  it('a wake that lands while an empty attempt is in flight (nobody listening yet) makes the fetch retry', async () => {
+    const notifier = new CommitNotifier();
+    const poller = new LongPoller(
+      { clock: systemClock, closing: new Signal(), isClosed: () => false, dataVersion: null },
+      notifier,
+    );
+    let attempts = 0;
+    const started = performance.now();
+    const result = await poller.poll(
+      notifier.orchestratorWork,
+      any,
+      10_000,
+      async () => {
+        attempts++;
+        // The first attempt is in its group commit while another write commits work and signals it.
+        if (attempts === 1) notifier.orchestratorWork.notify([null]);
+        return attempts === 1 ? null : 'work';
+      },
+      () => null,
+    );
+    expect(result).toBe('work');
+    expect(attempts).toBe(2);
+    expect(performance.now() - started, 'retried at once, not after the 10 s poll').toBeLessThan(1_000);
+    expect(notifier.listenerCount).toBe(0);
+  });
+});
 
 describe('WorkChannel', () => {
   it('wakes one waiter per new item instead of every waiter', () => {
