@@ -1,4 +1,19 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { startRedis } from './servers.mjs';
+
+/** The pid of the local redis-server listening on `port` (its title is "redis-server host:port"), or null. */
+function localServerPid(port) {
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (cmd.startsWith('redis-server') && cmd.includes(`:${port}`)) return Number(pid);
+      } catch {}
+    }
+  } catch {}
+  return null;
+}
 
 /** A Redis store for benchmarks: DUROXIDE_REDIS_URL or a throwaway server; one key prefix per workload. */
 export async function redisStore() {
@@ -21,6 +36,8 @@ export async function redisStore() {
     /** A serializable description for child processes. */
     spec: () => ({ kind: 'redis', url: server.url, keyPrefix: prefix }),
     open: () => RedisProvider.connect(server.url, { keyPrefix: prefix }),
+    /** The local server's pid (W7 reports its CPU), or null for an external server. */
+    serverPid: () => (process.env.DUROXIDE_REDIS_URL ? null : localServerPid(new URL(server.url).port)),
     cleanup: () => server.stop(),
   };
 }
