@@ -278,22 +278,27 @@ describe('packages/core/README.md', () => {
   });
 
   it('Testing: a ManualClock fires a one-day timer at once', async () => {
-    const clock = new ManualClock(); // starts at the real current time
+    const clock = new ManualClock(Date.UTC(2030, 0, 1));
     const provider = await SqliteProvider.inMemory({ clock });
     const { client } = await app(
       (runtime) => {
         runtime.registerOrchestration('Reminder', async (ctx) => {
           ctx.setCustomStatus('sleeping');
           await ctx.scheduleTimer(24 * 60 * 60 * 1000);
-          return 'reminded';
+          return { reminded: true, at: await ctx.utcNow() };
         });
       },
-      {},
+      { clock },
       provider,
     );
     await client.startOrchestration('remind-1', 'Reminder');
     await client.waitForStatusChange('remind-1', 0); // the timer is recorded
     clock.advance(24 * 60 * 60 * 1000 + 60_000);
-    expect((await client.waitForOrchestration('remind-1', 5_000)).output).toBe('reminded');
+    const done = await client.waitForOrchestration('remind-1', 5_000);
+    expect(done.output).toEqual({ reminded: true, at: Date.UTC(2030, 0, 2, 0, 1) });
+    // History is stamped with the same clock, not the wall clock.
+    const history = await provider.read('remind-1');
+    const timer = history.find((e) => e.kind === 'TimerCreated');
+    expect(timer).toMatchObject({ fireAtMs: Date.UTC(2030, 0, 2), timestampMs: Date.UTC(2030, 0, 1) });
   });
 });

@@ -11,6 +11,7 @@ import {
   type LogThreshold,
 } from '../observability/logger.js';
 import type { MetricsSink } from '../observability/metrics.js';
+import { type Clock, systemClock } from '../provider/clock.js';
 import { DUROXIDE_VERSION } from '../version.js';
 
 /** Observability settings of a runtime. */
@@ -91,6 +92,11 @@ export interface RuntimeOptions {
   /** Logging and metrics. */
   observability?: ObservabilityOptions;
   /**
+   * The clock stamped on history (event timestamps, timer fire times, KV writes, `ctx.utcNow()`); default
+   * the wall clock. Pass the provider's `ManualClock` in tests so timers and visibility agree on one time.
+   */
+  clock?: Clock;
+  /**
    * Orchestrations kept suspended in memory after their turn (least recently used dropped first), so the
    * next turn continues them instead of replaying the whole history; default 1 000; 0 disables the cache.
    */
@@ -105,6 +111,7 @@ export interface RuntimeOptions {
 
 /** Options after defaults and validation. */
 export interface ResolvedRuntimeOptions {
+  clock: Clock;
   orchestrationConcurrency: number;
   workerConcurrency: number;
   dispatcherMinPollIntervalMs: number;
@@ -164,6 +171,7 @@ export const DEFAULT_RUNTIME_OPTIONS = {
 } as const;
 
 const KNOWN_OPTIONS = new Set<string>([
+  'clock',
   'orchestrationConcurrency',
   'workerConcurrency',
   'dispatcherMinPollIntervalMs',
@@ -248,6 +256,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRun
   const o = options;
   const duroxideVersion = resolveDuroxideVersion(o.duroxideVersion);
   const resolved: ResolvedRuntimeOptions = {
+    clock: resolveClock(o.clock),
     orchestrationConcurrency: num(
       o.orchestrationConcurrency,
       'orchestrationConcurrency',
@@ -341,6 +350,14 @@ export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRun
   };
   checkSessionIdleTimeout(resolved);
   return resolved;
+}
+
+function resolveClock(value: Clock | undefined): Clock {
+  if (value === undefined) return systemClock;
+  if (typeof value !== 'object' || value === null || typeof value.now !== 'function') {
+    throw new ConfigurationError(`clock: expected an object with now(): number, got ${describe(value)}`);
+  }
+  return value;
 }
 
 function resolveBackoff(

@@ -136,7 +136,7 @@ async function processItem(
       await ackTurn(
         services,
         fetched,
-        buildUnreadableHistoryPoisonAck(item, attemptCount, o.maxAttempts, Date.now()),
+        buildUnreadableHistoryPoisonAck(item, attemptCount, o.maxAttempts, o.clock.now()),
         null,
       );
     } else {
@@ -186,7 +186,7 @@ async function processItem(
     orchestrationVersion: resolved.version,
   };
   const started = performance.now();
-  const nowMs = Date.now();
+  const nowMs = services.options.clock.now();
   const span = services.tracing.startTurn({
     [SPAN_ATTRIBUTES.instanceId]: prepared.instance,
     [SPAN_ATTRIBUTES.executionId]: prepared.executionId,
@@ -238,7 +238,7 @@ async function poison(
   });
   const fallbackVersion =
     prepared.requestedVersion ?? services.orchestrations.defaultVersion(prepared.orchestrationName);
-  const ack = buildPoisonAck(item, target, attemptCount, o.maxAttempts, Date.now(), fallbackVersion);
+  const ack = buildPoisonAck(item, target, attemptCount, o.maxAttempts, o.clock.now(), fallbackVersion);
   if (await ackTurn(services, fetched, ack, null)) {
     services.metrics.bump('orchPoison');
     services.metrics.bump('orchFailures');
@@ -284,7 +284,7 @@ async function ackTurn(
       fallback.target,
       ack,
       { message: errorMessage(lastError), retryable: isRetryableProviderError(lastError) },
-      Date.now(),
+      services.options.clock.now(),
     );
     try {
       await services.provider.ackOrchestrationItem(fetched.lockToken, failure);

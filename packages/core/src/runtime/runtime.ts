@@ -170,7 +170,7 @@ export class Runtime {
       );
     }
     this.state = 'starting';
-    for (const [name, handler] of systemActivities(this.provider))
+    for (const [name, handler] of systemActivities(this.provider, this.options.clock))
       this.activities.registerSystem(name, handler);
     const engine = this.engine ?? (await import('./engine.js')).defaultTurnEngine;
     const o = this.options;

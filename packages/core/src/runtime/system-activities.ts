@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityHandler } from '../definitions.js';
+import type { Clock } from '../provider/clock.js';
 import type { Provider } from '../provider/provider-contract.js';
 
 import {
@@ -17,9 +18,9 @@ export {
 };
 
 /** The built-in activities injected into every runtime at start. */
-export function systemActivities(provider: Provider): [string, ActivityHandler][] {
+export function systemActivities(provider: Provider, clock: Clock): [string, ActivityHandler][] {
   return [
-    [SYSTEM_ACTIVITY_UTC_NOW, () => Date.now()],
+    [SYSTEM_ACTIVITY_UTC_NOW, () => clock.now()],
     [SYSTEM_ACTIVITY_NEW_GUID, () => randomUUID()],
     [
       SYSTEM_ACTIVITY_GET_KV_VALUE,

@@ -163,6 +163,15 @@ describe('RuntimeOptions validation names the option', () => {
     expect(resolveRuntimeOptions({ ...base, sessionIdleTimeoutMs: 1_001 }).sessionIdleTimeoutMs).toBe(1_001);
   });
 
+  it('takes a clock with now() (default the wall clock) and names a bad one', () => {
+    const clock = { now: () => 42 };
+    expect(resolveRuntimeOptions({ clock }).clock).toBe(clock);
+    expect(resolveRuntimeOptions({}).clock.now()).toBeGreaterThan(Date.UTC(2020, 0, 1));
+    expect(configError(() => resolveRuntimeOptions({ clock: {} as never })).message).toMatch(
+      /^clock: expected an object with now\(\): number/,
+    );
+  });
+
   it('rejects a non-object options argument', () => {
     expect(configError(() => resolveRuntimeOptions('fast' as never)).message).toMatch(
       /^options: expected an object/,
