@@ -1,6 +1,7 @@
 import type { Clock } from '@duroxide/core';
 import { isManualClock } from '@duroxide/core';
 import pg from 'pg';
+import { EmptyPools } from './empty-pools.js';
 import { instanceHash } from './sql/naming.js';
 
 /** Which queue a fetch waits on. */
@@ -22,7 +23,8 @@ interface Waiter {
    * filter, any session owner): plain activities wake one of these per item.
    */
   pool: string;
-  resolve: () => void;
+  /** Ends the wait; `picked` when a notification chose this waiter for one of its items. */
+  resolve: (picked: boolean) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -36,6 +38,7 @@ interface Waiter {
 export class Notifier {
   private readonly seqs: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
   private readonly waiters = new Set<Waiter>();
+  private readonly emptyPools = new EmptyPools();
   private client: pg.Client | null = null;
   private connected = false;
   private closed = false;
@@ -69,7 +72,7 @@ export class Notifier {
   /**
    * Resolves after `ms`, as soon as the queue was notified since `sinceSeq`, when a notification picks this
    * waiter (as many waiters of each `group`, or for plain activities of each `pool`, as it announced
-   * items), or on close. `pool` defaults to `group`.
+   * items), or on close. `pool` defaults to `group`. Resolves true when a notification picked it.
    */
   wait(
     kind: QueueKind,
@@ -78,15 +81,38 @@ export class Notifier {
     signal?: AbortSignal,
     group = '',
     pool = group,
-  ): Promise<void> {
-    if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0 || signal?.aborted) return Promise.resolve();
+  ): Promise<boolean> {
+    if (this.closed || this.seqs[kind] !== sinceSeq || ms <= 0 || signal?.aborted) {
+      return Promise.resolve(false);
+    }
     return this.addWaiter(kind, null, ms, signal, group, pool);
   }
 
+  /**
+   * Records that a query begun at `sinceSeq` found nothing any fetch of `pool` could take, until
+   * `nextWakeAt` (null: until notified). Ignored when a notification arrived meanwhile.
+   */
+  markEmpty(kind: QueueKind, pool: string, sinceSeq: number, nextWakeAt: number | null): void {
+    if (this.seqs[kind] === sinceSeq && this.connected) this.emptyPools.record(kind, pool, nextWakeAt);
+  }
+
+  /** Forgets that `pool` is empty (a fetch picked by a notification found nothing, or failed). */
+  forgetEmpty(kind: QueueKind, pool: string): void {
+    this.emptyPools.forget(kind, pool);
+  }
+
+  /**
+   * The next wake-up time (null: none) while `pool` is known to be empty at `now`, else undefined (the
+   * fetch must query). Never while the LISTEN connection is down, since notifications could be missed.
+   */
+  knownEmpty(kind: QueueKind, pool: string, now: number): number | null | undefined {
+    return this.connected ? this.emptyPools.get(kind, pool, now) : undefined;
+  }
+
   /** Resolves when a commit touches `instance`, after `ms`, or on close. */
-  waitForInstance(instance: string, ms: number): Promise<void> {
-    if (this.closed || ms <= 0) return Promise.resolve();
-    return this.addWaiter('instance', instanceHash(instance), ms, undefined, '', '');
+  async waitForInstance(instance: string, ms: number): Promise<void> {
+    if (this.closed || ms <= 0) return;
+    await this.addWaiter('instance', instanceHash(instance), ms, undefined, '', '');
   }
 
   /** Stops listening and wakes every waiter. */
@@ -105,6 +131,7 @@ export class Notifier {
   wakeAll(): void {
     this.seqs.orchestrator += 1;
     this.seqs.worker += 1;
+    this.emptyPools.clear();
     for (const waiter of [...this.waiters]) this.release(waiter);
   }
 
@@ -115,18 +142,18 @@ export class Notifier {
     signal: AbortSignal | undefined,
     group: string,
     pool: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const capped = this.connected ? ms : Math.min(ms, DISCONNECTED_POLL_MS);
-    return new Promise<void>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const onAbort = () => this.release(waiter);
       const waiter: Waiter = {
         kind,
         hash,
         group,
         pool,
-        resolve: () => {
+        resolve: (picked) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve();
+          resolve(picked);
         },
         timer: setTimeout(onAbort, capped),
       };
@@ -135,10 +162,10 @@ export class Notifier {
     });
   }
 
-  private release(waiter: Waiter): void {
+  private release(waiter: Waiter, picked = false): void {
     if (!this.waiters.delete(waiter)) return;
     clearTimeout(waiter.timer);
-    waiter.resolve();
+    waiter.resolve(picked);
   }
 
   /**
@@ -168,8 +195,9 @@ export class Notifier {
       const count = woken.get(key) ?? 0;
       if (count >= perKey) continue;
       woken.set(key, count + 1);
-      this.release(waiter);
+      this.release(waiter, true);
     }
+    if (queue !== null) this.emptyPools.keepOnly(queue, (pool) => plain && woken.get(pool) === perKey);
   }
 
   private async connect(): Promise<void> {

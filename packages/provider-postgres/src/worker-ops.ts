@@ -23,6 +23,7 @@ interface WorkRow {
   o_item: string | null;
   o_attempt: number | null;
   o_next_wake: number | null;
+  o_pool_empty: boolean | null;
 }
 
 /** The worker-queue and session half of the contract. */
@@ -71,7 +72,13 @@ export class WorkerOps {
             wantWake,
           ],
         );
-        if (!row || row.o_item === null) return { result: null, nextWakeAt: row?.o_next_wake ?? null };
+        if (!row || row.o_item === null) {
+          return {
+            result: null,
+            nextWakeAt: row?.o_next_wake ?? null,
+            poolEmpty: row?.o_pool_empty === true,
+          };
+        }
         return { result: await this.toFetched(row, token), nextWakeAt: null };
       },
       options?.signal,

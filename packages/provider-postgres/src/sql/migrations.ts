@@ -6,6 +6,7 @@ import { leanOrchestrationFunctionsSql } from './lean-orchestration-functions.js
 import { leanWorkerFunctionsSql } from './lean-worker-functions.js';
 import type { SchemaNames } from './naming.js';
 import { orchestrationFunctionsSql } from './orchestration-functions.js';
+import { poolEmptyFunctionsSql } from './pool-empty-functions.js';
 import { tablesSql } from './tables.js';
 import { workerFunctionsSql } from './worker-functions.js';
 
@@ -52,6 +53,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description:
       'fewer statements per fetch and ack; worker notifications say whether their activities belong to sessions',
     sql: (names) => [leanOrchestrationFunctionsSql(names), leanWorkerFunctionsSql(names)].join('\n'),
+  },
+  {
+    version: 6,
+    description: 'an empty worker fetch says whether no fetch with its tag filter could have found work',
+    sql: poolEmptyFunctionsSql,
   },
 ];
 
