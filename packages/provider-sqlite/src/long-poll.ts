@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Clock, isManualClock } from '@duroxide/core';
+import type { ExternalChanges } from './external-changes.js';
 import {
   type CommitNotifier,
   type Signal,
@@ -10,9 +11,6 @@ import {
   waitForAny,
 } from './notifier.js';
 
-/** How often a waiting fetch looks for commits made by other processes (file databases only). */
-export const CROSS_PROCESS_CHECK_MS = 50;
-
 /** What a long poll needs from the provider. */
 export interface LongPollHost {
   /** The injected clock (a `ManualClock` wakes waiters when it moves). */
@@ -21,11 +19,8 @@ export interface LongPollHost {
   closing: Signal;
   /** Whether the provider is closed. */
   isClosed(): boolean;
-  /**
-   * SQLite's `PRAGMA data_version` for file databases (changes when another connection commits), or null
-   * for in-memory databases that no other process can reach.
-   */
-  dataVersion: (() => number) | null;
+  /** Commits by other connections (file databases), or null for in-memory databases nobody else reaches. */
+  external: ExternalChanges | null;
 }
 
 /** Waits for work without polling: commit signals, clock moves, the next known visibility time. */
@@ -52,9 +47,9 @@ export class LongPoller {
     signal?: AbortSignal,
   ): Promise<T | null> {
     if (signal?.aborted) return null;
-    const { clock, dataVersion } = this.host;
-    // Read the version before the first attempt so a commit landing in between is never missed.
-    let seenVersion = pollTimeoutMs > 0 ? (dataVersion?.() ?? 0) : 0;
+    const { clock, external } = this.host;
+    // Take the baseline before the attempt, so another connection's commit in between is never missed.
+    let baseline = pollTimeoutMs > 0 && external ? external.current() : 0;
     let attemptedAt = clock.now();
     let missed = channel.missedWakes;
     const first = await attempt();
@@ -75,25 +70,14 @@ export class LongPoller {
       // A manual clock only moves through advance(), which signals; computed wake-ups are for real clocks.
       const wake = manual ? null : nextWake(attemptedAt);
       const wakeDelay = wake === null ? Number.POSITIVE_INFINITY : Math.max(0, wake - clock.now()) + 1;
-      const crossProcess = dataVersion ? CROSS_PROCESS_CHECK_MS : Number.POSITIVE_INFINITY;
-      const delay = Math.min(remaining, wakeDelay, crossProcess);
+      const delay = Math.min(remaining, wakeDelay);
       const woke: { token: WakeToken | null } = { token: null };
-      const why = await waitForAny(this.subscriptions(channel, waiter, woke, signal), delay);
+      await waitForAny(this.subscriptions(channel, waiter, woke, baseline, signal), delay);
       if (this.host.isClosed() || signal?.aborted) {
         if (woke.token) channel.giveBack(woke.token);
         return null;
       }
-      if (
-        why === 'timeout' &&
-        delay === crossProcess &&
-        delay < wakeDelay &&
-        delay < remaining &&
-        dataVersion
-      ) {
-        const version = dataVersion();
-        if (version === seenVersion) continue;
-        seenVersion = version;
-      }
+      if (external) baseline = external.current();
       attemptedAt = clock.now();
       missed = channel.missedWakes;
       let result: T | null;
@@ -111,26 +95,20 @@ export class LongPoller {
   /** Resolves when a commit touches the instance (or, for files, any other connection commits), or on timeout. */
   async waitForInstanceChange(instance: string, timeoutMs: number): Promise<void> {
     if (this.host.isClosed() || !(timeoutMs > 0)) return;
-    const { dataVersion } = this.host;
-    const deadline = performance.now() + timeoutMs;
+    const { external } = this.host;
     const subs: Subscribe[] = [(l) => this.notifier.onInstance(instance, l), (l) => this.host.closing.on(l)];
-    let seenVersion = dataVersion?.() ?? 0;
-    for (;;) {
-      const remaining = deadline - performance.now();
-      if (remaining <= 0 || this.host.isClosed()) return;
-      const delay = dataVersion ? Math.min(remaining, CROSS_PROCESS_CHECK_MS) : remaining;
-      const why = await waitForAny(subs, delay);
-      if (why === 'signal' || !dataVersion || this.host.isClosed()) return;
-      const version = dataVersion();
-      if (version !== seenVersion) return;
-      seenVersion = version;
+    if (external) {
+      const baseline = external.current();
+      subs.push((l) => external.on(baseline, l));
     }
+    await waitForAny(subs, timeoutMs);
   }
 
   private subscriptions(
     channel: WorkChannel,
     waiter: WorkWaiter,
     woke: { token: WakeToken | null },
+    baseline: number,
     signal?: AbortSignal,
   ): Subscribe[] {
     const subs: Subscribe[] = [
@@ -142,7 +120,8 @@ export class LongPoller {
       (l) => this.host.closing.on(l),
     ];
     if (signal) subs.push((l) => onAbort(signal, l));
-    const { clock } = this.host;
+    const { clock, external } = this.host;
+    if (external) subs.push((l) => external.on(baseline, l));
     if (isManualClock(clock)) subs.push((l) => clock.onAdvance(l));
     return subs;
   }

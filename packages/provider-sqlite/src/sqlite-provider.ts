@@ -23,6 +23,7 @@ import { tagFilterMatches } from '@duroxide/core';
 import type Database from 'better-sqlite3';
 import { SqliteProviderAdmin } from './admin.js';
 import { checkDuration, closedError, toProviderError } from './errors.js';
+import { ExternalChanges } from './external-changes.js';
 import { GroupCommit } from './group-commit.js';
 import type { StoreContext } from './history-store.js';
 import { RAW_ACCESS, type RawAccess } from './internal.js';
@@ -91,8 +92,10 @@ export class SqliteProvider implements Provider {
         clock: options.clock,
         closing: this.closing,
         isClosed: () => this.closed,
-        dataVersion:
-          location.kind === 'file' ? () => (this.closed ? 0 : (dataVersionStmt.get() as number)) : null,
+        external:
+          location.kind === 'file'
+            ? new ExternalChanges(() => (this.closed ? 0 : (dataVersionStmt.get() as number)))
+            : null,
       },
       this.notifier,
     );

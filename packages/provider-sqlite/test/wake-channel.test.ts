@@ -27,7 +27,7 @@ describe('LongPoller', () => {
   it('a wake that lands while an empty attempt is in flight (nobody listening yet) makes the fetch retry', async () => {
     const notifier = new CommitNotifier();
     const poller = new LongPoller(
-      { clock: systemClock, closing: new Signal(), isClosed: () => false, dataVersion: null },
+      { clock: systemClock, closing: new Signal(), isClosed: () => false, external: null },
       notifier,
     );
     let attempts = 0;
