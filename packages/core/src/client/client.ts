@@ -1,5 +1,5 @@
 import { decodeWith, type OrchestrationDefinition, type OutputOf } from '../definitions.js';
-import { DurableError, TimeoutError } from '../errors.js';
+import { DurableError, InstanceNotFoundError, TimeoutError } from '../errors.js';
 import { encodePayload } from '../history/payload.js';
 import type { OrchestratorItem } from '../history/work-items.js';
 import type { Provider } from '../provider/provider-contract.js';
@@ -10,7 +10,7 @@ import {
   statusFromHistory,
   type TerminalStatus,
 } from './status.js';
-import { requireName, requireNumber, requireVersion } from './validation.js';
+import { requireName, requireNumber, requireVersion, translateManagementError } from './validation.js';
 
 /** Default timeout of the waits, as in duroxide-node. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
@@ -147,14 +147,17 @@ export class Client extends ManagementClient {
       timeoutMs,
       WAIT_SLICE_MS,
       async () => {
-        // The custom status is read only once the instance is terminal: a wait wakes on every commit
-        // touching the instance, and the extra read on each wake-up bought nothing.
+        // A wait wakes on every commit touching the instance (activity completions too): a one-row read
+        // answers "not finished yet", and the history (whole, so it grows with the instance) is read
+        // once the instance is terminal. The custom status is read only then too.
+        const peek = await this.peekInstance(instanceId);
+        if (peek !== null && expectedName !== null && peek.name !== null && peek.name !== expectedName) {
+          throw wrongOrchestration(instanceId, peek.name, expectedName);
+        }
+        if (peek !== null && !peek.terminal) return undefined;
         const { status, name } = await this.readStatus(instanceId, true);
         if (expectedName !== null && name !== null && name !== expectedName) {
-          throw new DurableError(
-            'INVALID_INPUT',
-            `waitForOrchestration: instance '${instanceId}' runs orchestration '${name}', not '${expectedName}'`,
-          );
+          throw wrongOrchestration(instanceId, name, expectedName);
         }
         return isTerminalStatus(status) ? status : undefined;
       },
@@ -186,6 +189,7 @@ export class Client extends ManagementClient {
       pollMs,
       async () => {
         const changed = await this.provider.getCustomStatus(instanceId, lastSeenVersion);
+        if (changed === null && (await this.peekInstance(instanceId))?.terminal === false) return undefined;
         const status = await this.getStatus<O>(instanceId);
         return changed !== null || isTerminalStatus(status) ? status : undefined;
       },
@@ -233,6 +237,28 @@ export class Client extends ManagementClient {
    * The status and orchestration name (null when not found) of the instance's latest execution. With
    * `terminalOnly`, a non-terminal status comes without its custom status (callers only look at the status).
    */
+  /**
+   * Whether the instance's current execution has ended, from one metadata row (the management
+   * capability); null when the provider has none. An unknown instance is not terminal yet.
+   */
+  private async peekInstance(instanceId: string): Promise<{ terminal: boolean; name: string | null } | null> {
+    const admin = this.provider.asManagementCapability();
+    if (admin === null) return null;
+    try {
+      const info = await admin.getInstanceInfo(instanceId);
+      return {
+        terminal: info.status === 'Completed' || info.status === 'Failed',
+        name: info.orchestrationName,
+      };
+    } catch (err) {
+      // Unknown yet (not started) or deleted: not terminal; anything else is a real read failure.
+      if (translateManagementError(err, instanceId) instanceof InstanceNotFoundError) {
+        return { terminal: false, name: null };
+      }
+      throw err;
+    }
+  }
+
   private async readStatus<O = unknown>(
     instanceId: string,
     terminalOnly = false,
@@ -317,4 +343,11 @@ export class Client extends ManagementClient {
       await change;
     }
   }
+}
+
+function wrongOrchestration(instanceId: string, name: string, expected: string): DurableError {
+  return new DurableError(
+    'INVALID_INPUT',
+    `waitForOrchestration: instance '${instanceId}' runs orchestration '${name}', not '${expected}'`,
+  );
 }

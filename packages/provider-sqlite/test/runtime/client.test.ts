@@ -1,4 +1,5 @@
 import {
+  Client,
   type DurableError,
   InstanceNotFoundError,
   type OrchestrationContext,
@@ -33,6 +34,34 @@ describe('Client end to end on SQLite', () => {
     expect(s.output).toBe('opened');
     // One fetch + turn + ack on SQLite, then the wake-up: far below any polling interval.
     expect(at - releasedAt).toBeLessThan(50);
+  });
+
+  it('a wait reads the (growing) history only once the instance is terminal, not on every wake', async () => {
+    h = await harness();
+    h.runtime.registerActivity('Step', async (_ctx, n: number) => n + 1);
+    h.runtime.registerOrchestration('Chain', async (ctx: OrchestrationContext) => {
+      let n = 0;
+      for (let i = 0; i < 20; i++) n = await ctx.scheduleActivity<number>('Step', n);
+      ctx.setCustomStatus(`at ${n}`);
+      return n;
+    });
+    await h.start();
+    const store = h.provider;
+    const reads: string[] = [];
+    // Every provider call goes to the real provider; history reads are counted.
+    const counting = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key === 'read') return (id: string) => (reads.push(id), target.read(id));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const client = new Client(counting);
+    await client.startOrchestration('chain-1', 'Chain');
+    const done = await client.waitForOrchestration('chain-1', 10_000);
+    expect(done).toMatchObject({ status: 'Completed', output: 20, customStatus: 'at 20' });
+    // About 40 commits woke the wait; the history was read once, when the instance had finished.
+    expect(reads).toEqual(['chain-1']);
   });
 
   it('measures hello-world latency from start to observed completion', async () => {
