@@ -4,13 +4,25 @@ import { percentile, pool, round, waitUntil } from '../lib/stats.mjs';
 /** Client starts in flight at once: one connection-bound round trip each, so a serial loop measures latency. */
 const START_CONCURRENCY = 32;
 
-/** W1: N instances each calling one echo activity, started as fast as the client can. */
-export async function run({ store, quick, concurrency = { orchestrations: 4, workers: 8 } }) {
-  const count = quick ? 300 : 2000;
+/**
+ * Slot settings tried: the runtime defaults, then more slots. With a networked store a turn waits about
+ * two round trips, so 4 orchestration slots cap W1 by latency (Redis: ~900/s) long before a core is busy.
+ */
+const SETTINGS = [
+  { orchestrations: 4, workers: 8 },
+  { orchestrations: 16, workers: 16 },
+];
+
+/** Hellos run (unmeasured) first so every measured run sees compiled code, as a long-lived service does. */
+const WARMUP = { full: 500, quick: 100 };
+
+/** One W1 run: `count` hello instances on a fresh store at one slot setting. */
+async function runOnce(store, { orchestrations, workers }, count, label) {
+  store.fresh?.();
   const provider = await store.open();
   const runtime = new Runtime(provider, {
-    orchestrationConcurrency: concurrency.orchestrations,
-    workerConcurrency: concurrency.workers,
+    orchestrationConcurrency: orchestrations,
+    workerConcurrency: workers,
   });
   runtime.registerActivity('Echo', async (_ctx, input) => input);
   runtime.registerOrchestration('Hello', async (ctx, input) => ctx.scheduleActivity('Echo', input));
@@ -21,7 +33,7 @@ export async function run({ store, quick, concurrency = { orchestrations: 4, wor
   const t0 = performance.now();
   const wallStart = Date.now();
   await pool(count, START_CONCURRENCY, async (i) => {
-    const id = `w1-${wallStart}-${i}`;
+    const id = `w1-${label}-${wallStart}-${i}`;
     startedAt.set(id, Date.now());
     await client.startOrchestration(id, 'Hello', i);
   });
@@ -38,19 +50,39 @@ export async function run({ store, quick, concurrency = { orchestrations: 4, wor
   }
   await provider.close();
   return {
+    orchestrationConcurrency: orchestrations,
+    workerConcurrency: workers,
+    orchestrationsPerSec: round((count / totalMs) * 1000),
+    startPhaseMs: round(startMs),
+    totalMs: round(totalMs),
+    latencyP50Ms: percentile(latencies, 50),
+    latencyP99Ms: percentile(latencies, 99),
+  };
+}
+
+/** W1: N instances each calling one echo activity, started as fast as the client can. */
+export async function run({ store, quick }) {
+  const count = quick ? 300 : 2000;
+  await runOnce(store, SETTINGS[0], quick ? WARMUP.quick : WARMUP.full, 'warmup');
+  const runs = [];
+  for (const s of SETTINGS) runs.push(await runOnce(store, s, count, `${s.orchestrations}x${s.workers}`));
+  const [defaults] = runs;
+  const best = runs.reduce((a, b) => (b.orchestrationsPerSec > a.orchestrationsPerSec ? b : a));
+  return {
     workload: 'W1',
     settings: {
       instances: count,
-      orchestrationConcurrency: concurrency.orchestrations,
-      workerConcurrency: concurrency.workers,
+      warmupInstances: quick ? WARMUP.quick : WARMUP.full,
+      tried: SETTINGS,
       clientStartConcurrency: START_CONCURRENCY,
     },
     figures: {
-      orchestrationsPerSec: round((count / totalMs) * 1000),
-      startPhaseMs: round(startMs),
-      totalMs: round(totalMs),
-      latencyP50Ms: percentile(latencies, 50),
-      latencyP99Ms: percentile(latencies, 99),
+      orchestrationsPerSec: defaults.orchestrationsPerSec,
+      latencyP50Ms: defaults.latencyP50Ms,
+      latencyP99Ms: defaults.latencyP99Ms,
+      bestOrchestrationsPerSec: best.orchestrationsPerSec,
+      bestSetting: `${best.orchestrationConcurrency}/${best.workerConcurrency}`,
+      runs,
     },
   };
 }
