@@ -13,6 +13,8 @@ export class ExternalChanges {
   private readonly changed = new Signal();
   private timer: NodeJS.Timeout | null = null;
   private last = 0;
+  /** Checks in a row with nobody waiting; the watcher stops after `LINGER_CHECKS` of them. */
+  private idleChecks = 0;
 
   constructor(
     /** Reads `PRAGMA data_version` (0 once the provider is closed). */
@@ -53,7 +55,18 @@ export class ExternalChanges {
     };
   }
 
+  /** Stops watching (the provider closed). */
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
   private check(): void {
+    this.idleChecks = this.changed.size > 0 ? 0 : this.idleChecks + 1;
+    if (this.idleChecks > LINGER_CHECKS) {
+      this.stop();
+      return;
+    }
     const version = this.read();
     if (version === this.last) return;
     this.last = version;
@@ -61,8 +74,11 @@ export class ExternalChanges {
   }
 
   private stopWhenIdle(): void {
-    if (this.changed.size > 0 || this.timer === null) return;
-    clearInterval(this.timer);
-    this.timer = null;
+    // Kept running for a while: a busy runtime subscribes again within microseconds, and a running watcher
+    // answers `current()` without a query.
+    if (this.changed.size === 0) this.idleChecks = 0;
   }
 }
+
+/** Checks without any waiter before the watcher stops (about a second). */
+const LINGER_CHECKS = 20;

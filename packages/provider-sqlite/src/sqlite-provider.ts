@@ -80,6 +80,7 @@ export class SqliteProvider implements Provider {
   private readonly s: Stores;
   private readonly admin: SqliteProviderAdmin;
   private readonly group: GroupCommit;
+  private readonly external: ExternalChanges | null;
 
   private constructor(db: Database.Database, location: DatabaseLocation, options: ResolvedSqliteOptions) {
     this.location = location;
@@ -87,15 +88,16 @@ export class SqliteProvider implements Provider {
     this.notifierHandle = acquireNotifier(location.kind === 'file' ? realpathSync(location.path) : null);
     this.notifier = this.notifierHandle.notifier;
     const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.external =
+      location.kind === 'file'
+        ? new ExternalChanges(() => (this.closed ? 0 : (dataVersionStmt.get() as number)))
+        : null;
     this.poller = new LongPoller(
       {
         clock: options.clock,
         closing: this.closing,
         isClosed: () => this.closed,
-        external:
-          location.kind === 'file'
-            ? new ExternalChanges(() => (this.closed ? 0 : (dataVersionStmt.get() as number)))
-            : null,
+        external: this.external,
       },
       this.notifier,
     );
@@ -324,6 +326,7 @@ export class SqliteProvider implements Provider {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.external?.stop();
     this.closing.emit();
     this.notifierHandle.release();
     this.ctx.db.close();
