@@ -37,3 +37,21 @@ export async function pool(count, limit, task) {
   }
   await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }
+
+/**
+ * Resolves once `count` instances have completed. Polls the queue depths (a count of live queue rows) and
+ * confirms with `getSystemMetrics` only when both queues look drained: the metrics count every instance and
+ * event, which on Postgres cost ~2.4 ms of server CPU per call at 2,000 instances, and polling them every
+ * 10–25 ms took a tenth of a core from the store being measured.
+ */
+export async function waitForCompleted(admin, count, timeoutMs, everyMs = 10) {
+  await waitUntil(
+    async () => {
+      const depths = await admin.getQueueDepths();
+      if (depths.orchestratorQueue > 0 || depths.workerQueue > 0) return false;
+      return (await admin.getSystemMetrics()).completedInstances >= count;
+    },
+    timeoutMs,
+    everyMs,
+  );
+}

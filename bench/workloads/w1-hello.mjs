@@ -1,5 +1,5 @@
 import { Client, Runtime } from '@duroxide/core';
-import { percentile, pool, round, waitUntil } from '../lib/stats.mjs';
+import { percentile, pool, round, waitForCompleted } from '../lib/stats.mjs';
 
 /** Client starts in flight at once: one connection-bound round trip each, so a serial loop measures latency. */
 const START_CONCURRENCY = 32;
@@ -38,8 +38,7 @@ async function runOnce(store, { orchestrations, workers }, count, label) {
     await client.startOrchestration(id, 'Hello', i);
   });
   const startMs = performance.now() - t0;
-  // getSystemMetrics scans every instance; polling it every 5 ms cost ~7% of W1's CPU, 25 ms costs ~1%.
-  await waitUntil(async () => (await admin.getSystemMetrics()).completedInstances >= count, 600_000, 25);
+  await waitForCompleted(admin, count, 600_000, 10);
   const totalMs = performance.now() - t0;
   await runtime.shutdown(10_000);
   const latencies = [];

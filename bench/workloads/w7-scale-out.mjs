@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@duroxide/core';
-import { pool, round, waitUntil } from '../lib/stats.mjs';
+import { pool, round, waitForCompleted } from '../lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -76,7 +76,7 @@ async function point(store, processes, count) {
       const t0 = performance.now();
       const prefix = `w7-${Date.now()}-${processes}`;
       await pool(count, 32, (i) => client.startOrchestration(`${prefix}-${i}`, 'Hello', i));
-      await waitUntil(async () => (await admin.getSystemMetrics()).completedInstances >= count, 600_000, 10);
+      await waitForCompleted(admin, count, 600_000, 10);
       return round((count / (performance.now() - t0)) * 1000);
     });
   } finally {
