@@ -174,7 +174,7 @@ export class Notifier {
    * waiters per pool. `w:s<n>` (some bound to a session, which only its owner may take) wakes n per group,
    * `w:` one per group. Waking every waiter on every item made each notification cost one fetch query per
    * idle slot; the waiters of a group (or pool) are interchangeable, so the ones left waiting could not
-   * have taken the item either. Instance waiters wake on any payload with their hash.
+   * have taken the item either. Instance waiters wake on `c:` (a turn ack, migration 7) with their hash.
    */
   private onNotification(payload: string): void {
     const kind = payload.charAt(0);
@@ -187,7 +187,8 @@ export class Notifier {
     const woken = new Map<string, number>();
     for (const waiter of [...this.waiters]) {
       if (waiter.kind === 'instance') {
-        if (hash !== '' && waiter.hash === hash) this.release(waiter);
+        // Only turn acks (`c:`) change what clients read; `o:` also comes from activity completions.
+        if (kind === 'c' && hash !== '' && waiter.hash === hash) this.release(waiter);
         continue;
       }
       if (waiter.kind !== queue) continue;

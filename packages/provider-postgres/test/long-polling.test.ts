@@ -113,17 +113,40 @@ describe('LISTEN/NOTIFY long polling across connections (wall clock)', () => {
     if (taken) await waiter.abandonOrchestrationItem(taken.lockToken);
   });
 
-  it('waitForInstanceChange wakes on a change to that instance from another connection, not on others', async () => {
+  it('waitForInstanceChange wakes on a turn ack for that instance from another connection only', async () => {
     const watched = 'lp-watch-me';
     const other = 'lp-not-me';
+    /** Fetches (abandoning others' batches) until `instance`'s batch is locked. */
+    const fetchFor = async (instance: string) => {
+      for (;;) {
+        const item = await writer.fetchOrchestrationItem(30_000, POLL_MS);
+        if (item === null) throw new Error(`no batch for ${instance}`);
+        if (item.item.instance === instance) return item;
+        // Earlier tests' leftovers: out of the way for the rest of this test.
+        await writer.abandonOrchestrationItem(item.lockToken, { delayMs: 120_000 });
+      }
+    };
+    await writer.enqueueForOrchestrator(startItem(other));
+    const otherTurn = await fetchFor(other);
     const { ms: otherMs } = await wakeLatency(
       () => waiter.waitForInstanceChange(watched, 600),
-      () => writer.enqueueForOrchestrator(startItem(other)),
+      () =>
+        writer.ackOrchestrationItem(
+          otherTurn.lockToken,
+          emptyAck(1, { historyDelta: [startedEvent(other)] }),
+        ),
     );
-    expect(otherMs, 'a change to another instance does not wake the waiter').toBeGreaterThan(400);
+    expect(otherMs, 'a turn of another instance does not wake the waiter').toBeGreaterThan(400);
+    const { ms: enqueueMs } = await wakeLatency(
+      () => waiter.waitForInstanceChange(watched, 600),
+      () => writer.enqueueForOrchestrator(startItem(watched)),
+    );
+    expect(enqueueMs, 'an enqueue changes nothing clients read: no wake').toBeGreaterThan(400);
+    const turn = await fetchFor(watched);
     const { ms } = await wakeLatency(
       () => waiter.waitForInstanceChange(watched, POLL_MS),
-      () => writer.enqueueForOrchestrator(startItem(watched)),
+      () =>
+        writer.ackOrchestrationItem(turn.lockToken, emptyAck(1, { historyDelta: [startedEvent(watched)] })),
     );
     console.info(`postgres waitForInstanceChange wake: ${ms.toFixed(1)} ms`);
     expect(ms).toBeLessThan(500);

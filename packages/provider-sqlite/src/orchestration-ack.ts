@@ -62,12 +62,12 @@ export class OrchestrationAcker {
       token,
       prepared,
     );
-    const targets = new Set([instance, ...prepared.messages.map((m) => m.instance)]);
     return {
       // A delayed message (a timer) changes every waiter's next wake-up time, so all of them recompute it.
       orchestrator: delayed ? 'all' : readyInstances,
       worker: prepared.workers.map((w) => workHint(w.item)),
-      instances: [...targets],
+      // Only the acked instance changed what clients read; the targets of its messages did not (yet).
+      instances: [instance],
     };
   }
 

@@ -167,7 +167,7 @@ export class SqliteProvider implements Provider {
       const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
       return this.s.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
     });
-    this.emit({ orchestrator: 'all', worker: 0, instances: [instance] });
+    this.emit({ orchestrator: 'all', worker: 0, instances: [] });
   }
 
   /** Extends an unexpired orchestration lock. */
@@ -207,7 +207,7 @@ export class SqliteProvider implements Provider {
       return { instance: message.instance, delayed: visibleAt > now };
     });
     // A delayed message changes every waiter's next wake-up time, so all of them recompute it.
-    this.emit({ orchestrator: delayed ? 'all' : 1, worker: 0, instances: [instance] });
+    this.emit({ orchestrator: delayed ? 'all' : 1, worker: 0, instances: [] });
   }
 
   /** Queues an activity, visible now. */
@@ -257,7 +257,7 @@ export class SqliteProvider implements Provider {
     completion: ActivityCompletedItem | ActivityFailedItem | null,
   ): Promise<void> {
     const instance = await this.write('ackWorkItem', () => this.s.workers.ack(lockToken, completion ?? null));
-    if (instance !== null) this.emit({ orchestrator: 1, worker: 0, instances: [instance] });
+    if (instance !== null) this.emit({ orchestrator: 1, worker: 0, instances: [] });
   }
 
   /** Releases an activity lock, optionally delaying and un-counting it. */

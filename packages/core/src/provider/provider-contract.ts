@@ -235,9 +235,10 @@ export interface Provider {
   getInstanceStats(instance: string): Promise<InstanceStats | null>;
 
   /**
-   * Resolves when a commit touched this instance (an ack, a worker ack or an enqueue for it) or after
-   * `timeoutMs`, whichever comes first; lets waits avoid polling delays. Providers that cannot observe
-   * commits resolve after a short interval.
+   * Resolves when a turn ack committed for this instance (what clients read changed) or after `timeoutMs`,
+   * whichever comes first; lets waits avoid polling delays. It may also resolve on other commits touching
+   * the instance (enqueues, activity completions), but skipping those spares each waiting client a status
+   * read per activity. Providers that cannot observe commits resolve after a short interval.
    */
   waitForInstanceChange(instance: string, timeoutMs: number): Promise<void>;
 

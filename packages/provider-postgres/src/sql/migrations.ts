@@ -1,4 +1,5 @@
 import { adminFunctionsSql } from './admin-functions.js';
+import { commitNotifyFunctionsSql } from './commit-notify-functions.js';
 import { countedWakeFunctionsSql } from './counted-wake-functions.js';
 import { durabilityFunctionsSql } from './durability-functions.js';
 import { historyCacheFunctionsSql } from './history-cache-functions.js';
@@ -58,6 +59,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     description: 'an empty worker fetch says whether no fetch with its tag filter could have found work',
     sql: poolEmptyFunctionsSql,
+  },
+  {
+    version: 7,
+    description: 'every turn ack announces c:<instance>; instance waiters wake on turn acks only',
+    sql: commitNotifyFunctionsSql,
   },
 ];
 

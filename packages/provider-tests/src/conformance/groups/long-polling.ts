@@ -240,11 +240,17 @@ function registerLongPollExtras(options: Parameters<ConformanceGroup>[0]): void 
         const a = new TestScope('wait-change').id('orch');
         const idle = await timed(() => provider.waitForInstanceChange(a, 300));
         expect(idle.elapsedMs, 'no change: resolves by the timeout').toBeLessThan(300 + UPPER_TOLERANCE_MS);
+        // Only a turn ack must end the wait (what clients read changes then); enqueues and activity
+        // completions may, so the start is enqueued and fetched before the wait begins.
+        await provider.enqueueForOrchestrator(startItem(a));
+        const turn = await mustFetchOrch(provider, (i) => i === a, 30_000);
         const waiting = timed(() => provider.waitForInstanceChange(a, WAIT_MS));
         await realDelay(SETTLE_MS);
-        await provider.enqueueForOrchestrator(startItem(a));
+        await provider.ackOrchestrationItem(turn.lockToken, emptyAck(1, { historyDelta: [startedEvent(a)] }));
         const woken = await waiting;
-        expect(woken.elapsedMs, 'a commit for the instance ends the wait early').toBeLessThan(WAIT_MS);
+        expect(woken.elapsedMs, 'a turn committed for the instance ends the wait early').toBeLessThan(
+          WAIT_MS,
+        );
       },
     ],
     [
