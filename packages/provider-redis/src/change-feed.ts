@@ -31,7 +31,8 @@ interface Waiter {
 /**
  * The provider's view of commits made by any process: every write script publishes one message on the
  * prefix's channel (`"<flags>|<e> <e>..."`, flags `o` = orchestrator work, `w` = worker work, then the
- * escaped ids of the instances it touched). A dedicated subscriber connection receives them and wakes
+ * escaped ids of the instances whose client-visible state changed: turn acks, history appends and
+ * management, not enqueues or activity completions). A dedicated subscriber connection receives them and wakes
  * waiting fetches. A flag followed by a count (`o2`, `w1`) wakes one waiter per new item rather than all
  * of them (each woken fetch is a round trip, and only one can win an item); a bare flag, a `ManualClock`
  * advance and a subscriber reconnect wake every waiter, since their effect is unknown.

@@ -1,5 +1,5 @@
 import { ManualClock } from '@duroxide/core';
-import { activityItem, startItem } from '@duroxide/provider-tests';
+import { activityItem, emptyAck, startedEvent, startItem } from '@duroxide/provider-tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProvider } from '../src/index.js';
 import { uniquePrefix, useRedisServer } from './support/redis-server.js';
@@ -77,15 +77,30 @@ describe('long polling across processes (two connections, wall clock)', () => {
     await waiter.asManagementCapability().deleteInstancesAtomic(['lp-delayed'], true);
   });
 
-  it('waitForInstanceChange wakes on a commit for that instance by another connection, not for others', async () => {
+  it('waitForInstanceChange wakes on a turn ack for that instance by another connection only', async () => {
     const other = await wakeLatency(
       () => waiter.waitForInstanceChange('lp-watch', 400),
       () => writer.enqueueForOrchestrator(startItem('lp-unrelated')),
     );
     expect(other.ms, 'an unrelated instance does not wake the wait').toBeGreaterThan(250);
+    const enqueued = await wakeLatency(
+      () => waiter.waitForInstanceChange('lp-watch', 400),
+      () => writer.enqueueForOrchestrator(startItem('lp-watch')),
+    );
+    expect(enqueued.ms, 'an enqueue changes nothing clients read: no wake').toBeGreaterThan(250);
+    let turn = await writer.fetchOrchestrationItem(30_000, 1_000);
+    while (turn !== null && turn.item.instance !== 'lp-watch') {
+      await writer.abandonOrchestrationItem(turn.lockToken, { delayMs: 120_000 });
+      turn = await writer.fetchOrchestrationItem(30_000, 1_000);
+    }
+    expect(turn?.item.instance).toBe('lp-watch');
     const own = await wakeLatency(
       () => waiter.waitForInstanceChange('lp-watch', 5_000),
-      () => writer.enqueueForOrchestrator(startItem('lp-watch')),
+      () =>
+        writer.ackOrchestrationItem(
+          turn!.lockToken,
+          emptyAck(1, { historyDelta: [startedEvent('lp-watch')] }),
+        ),
     );
     expect(own.ms).toBeLessThan(250);
     await waiter.asManagementCapability().deleteInstancesAtomic(['lp-watch', 'lp-unrelated'], true);

@@ -95,7 +95,6 @@ local function enqueue_orch(e, kind, visible, payload)
   if lu > NOW and lu > score then score = lu end
   redis.call('ZADD', K('oq'), score, id)
   if score <= NOW then NOTE_OI[e] = true else NOTE_O = true end
-  NOTE_I[e] = true
 end
 
 local function delete_orch_msg(e, id)

@@ -4,7 +4,6 @@
 export const ENQUEUE_WORK = `
 local e = arg(); local x = arg(); local aid = arg(); local sid = arg(); local tag = arg(); local payload = arg()
 enqueue_work(e, x, aid, sid, tag, payload)
-NOTE_I[e] = true
 flush_notes()
 return 1
 `;
@@ -88,7 +87,6 @@ local r = redis.call('HMGET', K('w', id), 'sid', 'e')
 delete_work_row(id)
 touch_session(r[1])
 if HAS then enqueue_orch(te, kind, NOW, payload) end
-if r[2] then NOTE_I[r[2]] = true end
 flush_notes()
 return 1
 `;
