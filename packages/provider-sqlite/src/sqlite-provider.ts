@@ -163,9 +163,9 @@ export class SqliteProvider implements Provider {
   /** Releases an orchestration lock without committing. */
   async abandonOrchestrationItem(lockToken: string, options: AbandonOptions = {}): Promise<void> {
     const op = 'abandonOrchestrationItem';
-    const instance = this.run(op, () => {
+    this.run(op, () => {
       const delay = checkDuration(op, 'delayMs', options.delayMs ?? 0);
-      return this.s.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
+      this.s.orchestratorQueue.abandon(lockToken, delay, options.ignoreAttempt === true);
     });
     this.emit({ orchestrator: 'all', worker: 0, instances: [] });
   }
@@ -199,12 +199,11 @@ export class SqliteProvider implements Provider {
   /** Queues an orchestrator message visible after `delayMs` (a timer never before its fire time). */
   async enqueueForOrchestrator(item: OrchestratorItem, delayMs?: number): Promise<void> {
     const op = 'enqueueForOrchestrator';
-    const { instance, delayed } = await this.write(op, () => {
+    const delayed = await this.write(op, () => {
       const delay = checkDuration(op, 'delayMs', delayMs ?? 0);
       const message = encodeMessage(op, item, this.ctx.maxPayloadBytes);
       const now = this.ctx.clock.now();
-      const visibleAt = this.s.orchestratorQueue.insert(message, now, delay);
-      return { instance: message.instance, delayed: visibleAt > now };
+      return this.s.orchestratorQueue.insert(message, now, delay) > now;
     });
     // A delayed message changes every waiter's next wake-up time, so all of them recompute it.
     this.emit({ orchestrator: delayed ? 'all' : 1, worker: 0, instances: [] });

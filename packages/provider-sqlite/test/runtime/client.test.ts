@@ -52,7 +52,11 @@ describe('Client end to end on SQLite', () => {
     const counting = new Proxy(store, {
       get(target, key) {
         const value = Reflect.get(target, key, target) as unknown;
-        if (key === 'read') return (id: string) => (reads.push(id), target.read(id));
+        if (key === 'read')
+          return (id: string) => {
+            reads.push(id);
+            return target.read(id);
+          };
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
