@@ -1,3 +1,4 @@
+import { applyEdits, extractFunction } from './derive-function.js';
 import { leanOrchestrationFunctionsSql } from './lean-orchestration-functions.js';
 import type { SchemaNames } from './naming.js';
 
@@ -16,12 +17,6 @@ const BOTH_NOTIFY =
  */
 export function commitNotifyFunctionsSql(names: SchemaNames): string {
   const all = leanOrchestrationFunctionsSql(names);
-  const start = all.indexOf(`CREATE OR REPLACE FUNCTION ${names.q}.ack_orchestration_item(`);
-  const end = all.indexOf('$fn$;', start);
-  if (start < 0 || end < 0) throw new Error('migration 7: the ack function of migration 5 was not found');
-  const ack = all.slice(start, end + '$fn$;'.length);
-  if (ack.split(EITHER_NOTIFY).length !== 2) {
-    throw new Error('migration 7: the instance notification of migration 5 ack was not found exactly once');
-  }
-  return ack.replace(EITHER_NOTIFY, BOTH_NOTIFY);
+  const ack = extractFunction(7, all, `CREATE OR REPLACE FUNCTION ${names.q}.ack_orchestration_item(`);
+  return applyEdits(7, ack, [[EITHER_NOTIFY, BOTH_NOTIFY]]);
 }

@@ -1,3 +1,4 @@
+import { applyEdits, extractFunction } from './derive-function.js';
 import { literal, type SchemaNames } from './naming.js';
 import { orchestrationFunctionsSql } from './orchestration-functions.js';
 
@@ -12,15 +13,9 @@ const UNCOUNTED_WORKER_NOTIFY = (ch: string) => `PERFORM pg_notify(${ch}, 'w:');
 export function countedWakeFunctionsSql(names: SchemaNames): string {
   const ch = literal(names.channel);
   const all = orchestrationFunctionsSql(names);
-  const start = all.indexOf(`CREATE FUNCTION ${names.q}.ack_orchestration_item(`);
-  const end = all.indexOf('$fn$;', start);
-  if (start < 0 || end < 0) throw new Error('migration 3: the ack function of migration 1 was not found');
-  const ack = all.slice(start, end + '$fn$;'.length);
-  const uncounted = UNCOUNTED_WORKER_NOTIFY(ch);
-  if (ack.split(uncounted).length !== 2) {
-    throw new Error('migration 3: the worker notification of migration 1 ack was not found exactly once');
-  }
-  return ack
-    .replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')
-    .replace(uncounted, `PERFORM pg_notify(${ch}, 'w:' || array_length(p_w_items, 1));`);
+  const ack = extractFunction(3, all, `CREATE FUNCTION ${names.q}.ack_orchestration_item(`);
+  return applyEdits(3, ack, [
+    ['CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'],
+    [UNCOUNTED_WORKER_NOTIFY(ch), `PERFORM pg_notify(${ch}, 'w:' || array_length(p_w_items, 1));`],
+  ]);
 }

@@ -1,4 +1,5 @@
 import { countedWakeFunctionsSql } from './counted-wake-functions.js';
+import { extractFunction } from './derive-function.js';
 import { fetchFunctionSql } from './history-cache-functions.js';
 import type { SchemaNames } from './naming.js';
 import { workerFunctionsSql } from './worker-functions.js';
@@ -20,17 +21,12 @@ const ASYNC_COMMIT = `PERFORM set_config('synchronous_commit', 'off', true);`;
 export function durabilityFunctionsSql(names: SchemaNames): string {
   return [
     asyncCommit(fetchFunctionSql(names), 'fetch_orchestration_item'),
-    asyncCommit(extractFunction(workerFunctionsSql(names), names, 'fetch_work_item'), 'fetch_work_item'),
+    asyncCommit(
+      extractFunction(4, workerFunctionsSql(names), `CREATE FUNCTION ${names.q}.fetch_work_item(`),
+      'fetch_work_item',
+    ),
     mergeInstanceWrite(countedWakeFunctionsSql(names), names),
   ].join('\n');
-}
-
-/** The `CREATE FUNCTION <name>(...) ... $fn$;` block of a migration text. */
-function extractFunction(all: string, { q }: SchemaNames, name: string): string {
-  const start = all.indexOf(`CREATE FUNCTION ${q}.${name}(`);
-  const end = all.indexOf('$fn$;', start);
-  if (start < 0 || end < 0) throw new Error(`migration 4: function ${name} was not found`);
-  return all.slice(start, end + '$fn$;'.length);
 }
 
 /** Replaces a function in place and turns off the commit's WAL-flush wait at its start. */

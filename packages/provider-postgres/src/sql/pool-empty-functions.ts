@@ -1,3 +1,4 @@
+import { applyEdits, extractFunction } from './derive-function.js';
 import { leanWorkerFunctionsSql } from './lean-worker-functions.js';
 import type { SchemaNames } from './naming.js';
 
@@ -12,10 +13,8 @@ import type { SchemaNames } from './naming.js';
 export function poolEmptyFunctionsSql(names: SchemaNames): string {
   const { q } = names;
   const all = leanWorkerFunctionsSql(names);
-  const start = all.indexOf(`CREATE OR REPLACE FUNCTION ${q}.fetch_work_item(`);
-  const end = all.indexOf('$fn$;', start);
-  if (start < 0 || end < 0) throw new Error('migration 6: fetch_work_item of migration 5 was not found');
-  const edits: [string, string][] = [
+  const fetch = extractFunction(6, all, `CREATE OR REPLACE FUNCTION ${q}.fetch_work_item(`);
+  const fn = applyEdits(6, fetch, [
     ['CREATE OR REPLACE FUNCTION', 'CREATE FUNCTION'],
     [
       'RETURNS TABLE (o_item TEXT, o_attempt INT, o_next_wake BIGINT)',
@@ -32,12 +31,7 @@ export function poolEmptyFunctionsSql(names: SchemaNames): string {
           SELECT 1 FROM ${q}.worker_queue sw
            WHERE sw.visible_at <= p_now AND (sw.lock_token IS NULL OR sw.locked_until <= p_now));`,
     ],
-  ];
-  let fn = all.slice(start, end + '$fn$;'.length);
-  for (const [from, to] of edits) {
-    if (fn.split(from).length !== 2) throw new Error(`migration 6: '${from}' was not found exactly once`);
-    fn = fn.replace(from, to);
-  }
+  ]);
   return `
     DROP FUNCTION ${q}.fetch_work_item(BIGINT, BIGINT, TEXT, BOOLEAN, TEXT, BIGINT, INT, TEXT[], BOOLEAN);
     ${fn}
