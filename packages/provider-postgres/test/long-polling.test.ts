@@ -1,6 +1,6 @@
 import './support/pg-cjs-shim.js';
 import { ManualClock, type OrchestratorItem } from '@duroxide/core';
-import { activityItem, emptyAck, startedEvent, startItem } from '@duroxide/provider-tests';
+import { activityItem, emptyAck, mustFetchOrch, startedEvent, startItem } from '@duroxide/provider-tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresProvider } from '../src/index.js';
 import { usePostgres } from './support/test-db.js';
@@ -116,16 +116,7 @@ describe('LISTEN/NOTIFY long polling across connections (wall clock)', () => {
   it('waitForInstanceChange wakes on a turn ack for that instance from another connection only', async () => {
     const watched = 'lp-watch-me';
     const other = 'lp-not-me';
-    /** Fetches (abandoning others' batches) until `instance`'s batch is locked. */
-    const fetchFor = async (instance: string) => {
-      for (;;) {
-        const item = await writer.fetchOrchestrationItem(30_000, POLL_MS);
-        if (item === null) throw new Error(`no batch for ${instance}`);
-        if (item.item.instance === instance) return item;
-        // Earlier tests' leftovers: out of the way for the rest of this test.
-        await writer.abandonOrchestrationItem(item.lockToken, { delayMs: 120_000 });
-      }
-    };
+    const fetchFor = (instance: string) => mustFetchOrch(writer, (i) => i === instance, 30_000);
     await writer.enqueueForOrchestrator(startItem(other));
     const otherTurn = await fetchFor(other);
     const { ms: otherMs } = await wakeLatency(

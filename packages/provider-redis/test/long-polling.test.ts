@@ -1,5 +1,5 @@
 import { ManualClock } from '@duroxide/core';
-import { activityItem, emptyAck, startedEvent, startItem } from '@duroxide/provider-tests';
+import { activityItem, emptyAck, mustFetchOrch, startedEvent, startItem } from '@duroxide/provider-tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProvider } from '../src/index.js';
 import { uniquePrefix, useRedisServer } from './support/redis-server.js';
@@ -88,17 +88,12 @@ describe('long polling across processes (two connections, wall clock)', () => {
       () => writer.enqueueForOrchestrator(startItem('lp-watch')),
     );
     expect(enqueued.ms, 'an enqueue changes nothing clients read: no wake').toBeGreaterThan(250);
-    let turn = await writer.fetchOrchestrationItem(30_000, 1_000);
-    while (turn !== null && turn.item.instance !== 'lp-watch') {
-      await writer.abandonOrchestrationItem(turn.lockToken, { delayMs: 120_000 });
-      turn = await writer.fetchOrchestrationItem(30_000, 1_000);
-    }
-    expect(turn?.item.instance).toBe('lp-watch');
+    const turn = await mustFetchOrch(writer, (i) => i === 'lp-watch', 30_000);
     const own = await wakeLatency(
       () => waiter.waitForInstanceChange('lp-watch', 5_000),
       () =>
         writer.ackOrchestrationItem(
-          turn!.lockToken,
+          turn.lockToken,
           emptyAck(1, { historyDelta: [startedEvent('lp-watch')] }),
         ),
     );

@@ -10,6 +10,7 @@ export {
 export { type ConformanceGroup, describeProviderConformance } from './conformance/describe-conformance.js';
 export { ALL_GROUPS } from './conformance/groups/index.js';
 export { resolveOptions, uniqueId, withProvider } from './conformance/harness.js';
+export { fetchOrch, mustFetchOrch } from './conformance/helpers-b.js';
 export type {
   ProviderConformanceOptions,
   ProviderTestContext,
