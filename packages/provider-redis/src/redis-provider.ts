@@ -13,7 +13,6 @@ import {
   type FetchedWorkItem,
   type FetchOptions,
   type InstanceStats,
-  isManualClock,
   type OrchestrationAck,
   type OrchestratorItem,
   type Provider,
@@ -25,7 +24,7 @@ import {
   validateTagFilter,
 } from '@duroxide/core';
 import type { Redis } from 'ioredis';
-import { ChangeFeed, type QueueKind, type WakeToken } from './change-feed.js';
+import { ChangeFeed } from './change-feed.js';
 import {
   ackArgs,
   buildOrchestrationItem,
@@ -45,15 +44,7 @@ import type { ScriptName } from './lua/index.js';
 import { type RedisProviderOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import { RedisAdmin } from './redis-admin.js';
 import { type ScriptArg, ScriptRunner } from './script-runner.js';
-
-/** The result of one non-blocking fetch attempt. */
-interface Attempt<T> {
-  value: T | null;
-  /** When (clock ms) the next queued row becomes fetchable, if known. */
-  nextAt: number | null;
-  /** A hit that left nothing else fetchable for this filter (`nextAt` then applies as for a miss). */
-  drained?: boolean;
-}
+import { WorkPoller } from './work-poller.js';
 
 /**
  * A duroxide provider on Redis: every multi-key step is one Lua script (loaded once, called by SHA),
@@ -72,11 +63,8 @@ export class RedisProvider implements Provider {
   private readonly history = new HistoryCache();
   /** Names this process's cache inside Redis, so a fetch sends only events it has not seen. */
   private readonly cacheId = randomUUID();
-  /**
-   * Per queue and filter: the feed generation at which a fetch last found nothing, and when the next
-   * row becomes fetchable. While the generation is unchanged every new item went to a waiting fetch.
-   */
-  private readonly knownEmpty = new Map<string, { generation: number; nextAt: number | null }>();
+  /** Long polls over the change feed (with this process's known-empty queues). */
+  private readonly poller: WorkPoller;
 
   private constructor(
     private readonly client: Redis,
@@ -86,6 +74,7 @@ export class RedisProvider implements Provider {
     private readonly options: ResolvedRedisOptions,
   ) {
     this.admin = new RedisAdmin(this);
+    this.poller = new WorkPoller(feed, options.clock, options.recheckIntervalMs, () => this.closed);
   }
 
   /** Connects (two connections: commands and pub/sub), loads the scripts and subscribes to notifications. */
@@ -220,7 +209,7 @@ export class RedisProvider implements Provider {
         throw invalidInput(op, err instanceof Error ? err.message : String(err));
       }
     }
-    return this.longPoll(op, 'orchestrator', range.join(','), pollTimeoutMs, options?.signal, async () => {
+    return this.poller.poll(op, 'orchestrator', range.join(','), pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
       const reply = (await this.runScript(op, 'fetchOrch', [
         lock,
@@ -316,7 +305,7 @@ export class RedisProvider implements Provider {
       ? ['1', String(session.ownerId), checkDuration(op, 'session.lockTimeoutMs', session.lockTimeoutMs)]
       : ['0', '', 0];
     const key = JSON.stringify([filterArgs, sessionArgs[0], sessionArgs[1]]);
-    return this.longPoll(op, 'worker', key, pollTimeoutMs, options?.signal, async () => {
+    return this.poller.poll(op, 'worker', key, pollTimeoutMs, options?.signal, async () => {
       const token = `lock_${randomUUID()}`;
       const reply = (await this.runScript(op, 'fetchWork', [
         lock,
@@ -448,73 +437,6 @@ export class RedisProvider implements Provider {
     this.closed = true;
     this.feed.close();
     await Promise.all([quit(this.subscriber), quit(this.client)]);
-  }
-
-  /**
-   * Retries `attempt` until it finds work or `pollTimeoutMs` of real time passes, sleeping between
-   * attempts until a notification, a clock advance, or the next row's visibility time. `key` names the
-   * fetch's filter; a wake this fetch was chosen for and could not use goes on to another waiter.
-   */
-  private async longPoll<T>(
-    op: string,
-    kind: QueueKind,
-    key: string,
-    pollTimeoutMs: number,
-    signal: AbortSignal | undefined,
-    attempt: () => Promise<Attempt<T>>,
-  ): Promise<T | null> {
-    const deadline = performance.now() + checkDuration(op, 'pollTimeoutMs', pollTimeoutMs);
-    const manual = isManualClock(this.options.clock);
-    const emptyKey = `${kind} ${key}`;
-    let token: WakeToken | null = null;
-    try {
-      for (let first = true; ; first = false) {
-        if (this.closed) throw closedError(op);
-        if (signal?.aborted) return null;
-        const generation = this.feed.generation(kind, key);
-        const broadcasts = this.feed.broadcasts(kind);
-        const known = first && pollTimeoutMs > 0 ? this.knownEmpty.get(emptyKey) : undefined;
-        // The queue was empty for this filter and every item since went to a waiter: wait without a round trip.
-        const skip =
-          known !== undefined &&
-          known.generation === generation &&
-          (known.nextAt === null || known.nextAt > this.now());
-        let value: T | null = null;
-        let nextAt = known?.nextAt ?? null;
-        let drained = false;
-        let claimed: WakeToken | null = null;
-        if (!skip) {
-          const fetch = this.feed.beginFetch(kind);
-          let looked = false;
-          try {
-            ({ value, nextAt, drained = false } = await attempt());
-            looked = true;
-          } finally {
-            claimed = this.feed.endFetch(fetch, looked && value === null ? key : null);
-          }
-        }
-        if (value !== null) {
-          token = null;
-          if (drained) this.knownEmpty.set(emptyKey, { generation, nextAt });
-          else this.knownEmpty.delete(emptyKey);
-          return value;
-        }
-        if (!skip) this.knownEmpty.set(emptyKey, { generation, nextAt });
-        if (token !== null) this.feed.passOn(token, key);
-        // A wake that came while this attempt ran and that no waiter took: look once more for it.
-        token = claimed;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return null;
-        if (token !== null || this.feed.broadcasts(kind) !== broadcasts) continue;
-        let wait = Math.min(remaining, this.options.recheckIntervalMs);
-        if (nextAt !== null && !manual) wait = Math.min(wait, Math.max(1, nextAt - this.now() + 1));
-        token = await this.feed.waitForWork(kind, key, wait, signal);
-        if (this.closed) return null;
-      }
-    } finally {
-      // Woken for an item but left without looking (closed, aborted, failed): someone else must look.
-      if (token !== null) this.feed.giveBack(token);
-    }
   }
 }
 
