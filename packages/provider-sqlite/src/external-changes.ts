@@ -33,6 +33,7 @@ export class ExternalChanges {
   on(baseline: number, listener: Listener): () => void {
     if (this.timer === null) {
       this.last = this.read();
+      this.idleChecks = 0;
       this.timer = setInterval(() => this.check(), CROSS_PROCESS_CHECK_MS);
       // Waiters have their own timeouts; the watcher alone must not keep the process alive.
       this.timer.unref();
@@ -45,14 +46,11 @@ export class ExternalChanges {
       });
       return () => {
         live = false;
-        this.stopWhenIdle();
       };
     }
-    const off = this.changed.on(listener);
-    return () => {
-      off();
-      this.stopWhenIdle();
-    };
+    // Unsubscribing leaves the timer running: `check` stops it after LINGER_CHECKS idle checks, since a
+    // busy runtime subscribes again at once and a running watcher answers `current()` without a query.
+    return this.changed.on(listener);
   }
 
   /** Stops watching (the provider closed). */
@@ -63,6 +61,7 @@ export class ExternalChanges {
 
   private check(): void {
     this.idleChecks = this.changed.size > 0 ? 0 : this.idleChecks + 1;
+    // Counted from the last check with a waiter, so a re-subscription restarts the count.
     if (this.idleChecks > LINGER_CHECKS) {
       this.stop();
       return;
@@ -71,12 +70,6 @@ export class ExternalChanges {
     if (version === this.last) return;
     this.last = version;
     this.changed.emit();
-  }
-
-  private stopWhenIdle(): void {
-    // Kept running for a while: a busy runtime subscribes again within microseconds, and a running watcher
-    // answers `current()` without a query.
-    if (this.changed.size === 0) this.idleChecks = 0;
   }
 }
 
